@@ -21,5 +21,8 @@ lint: deps
 test: deps lint
 	$(GO) test $(GOFLAGS_APP) -count=1 -timeout 30m ./...
 
-bench: deps
+# Go benchmarks, then every process-level comparison in scripts/bench/ (each
+# prints its figures as ratios against a peer measured in the same run).
+bench: deps build
 	$(GO) test $(GOFLAGS_APP) -run '^$$' -bench . -benchtime 2s ./...
+	@for s in scripts/bench/*.sh; do [ -x "$$s" ] || continue; echo "== $$s"; "$$s" || exit 1; done
