@@ -1,0 +1,283 @@
+package sip
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"runtime/debug"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/emiago/sipgo"
+	"github.com/emiago/sipgo/sip"
+)
+
+// EndpointOptions tune NewEndpoint; the zero value is fine.
+type EndpointOptions struct {
+	// Trace records every message of the endpoint's flows (nil: none).
+	Trace *Trace
+	// Logger receives sipgo's and Hookphone's logs (nil: slog.Default()).
+	Logger *slog.Logger
+	// Roots replaces the system root pool (tests); the account's CA file is added to it.
+	Roots *x509.CertPool
+	// DialTimeout bounds TCP connect plus TLS handshake (0: 15 s).
+	DialTimeout time.Duration
+}
+
+// Endpoint is one account's SIP user agent: a sipgo UserAgent with its Client
+// and Server, whose traffic all travels on one persistent TLS flow to the
+// account's server. Inbound requests on the flow reach the handlers set with
+// Handle.
+type Endpoint struct {
+	// Account is the validated account (read-only after NewEndpoint).
+	Account Account
+	// UA, Client and Server are the sipgo handles (for dialogs: sipgo.DialogUA{Client: e.Client, ContactHDR: e.Contact()}).
+	UA     *sipgo.UserAgent
+	Client *sipgo.Client
+	Server *sipgo.Server
+
+	tlsConf  *tls.Config
+	trace    *Trace
+	log      *slog.Logger
+	timeout  time.Duration
+	listener *flowListener
+	serveErr chan error
+
+	connectMu sync.Mutex
+	mu        sync.Mutex
+	flow      *Flow
+	flowSeq   uint64
+	closed    bool
+	flowSubs  []func(*Flow)
+}
+
+// NewEndpoint validates acct and builds its user agent. No connection is
+// made until Connect (or a Registration) needs one.
+func NewEndpoint(acct Account, opts EndpointOptions) (*Endpoint, error) {
+	if err := acct.Validate(); err != nil {
+		return nil, err
+	}
+	log := opts.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+	log = log.With("account", acct.Label())
+	tlsConf, err := NewTLSConfig(TLSOptions{
+		ServerName:   acct.Server.Host,
+		CAFile:       acct.CAFile,
+		PinnedSHA256: acct.PinnedSHA256,
+		Roots:        opts.Roots,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("account %s: %w", acct.Label(), err)
+	}
+	ua, err := sipgo.NewUA(
+		sipgo.WithUserAgent(acct.User),
+		sipgo.WithUserAgentHostname(acct.AORDomain()),
+		sipgo.WithUserAgenTLSConfig(tlsConf),
+		sipgo.WithUserAgentTransportLayerOptions(sip.WithTransportLayerLogger(log)),
+		sipgo.WithUserAgentTransactionLayerOptions(sip.WithTransactionLayerLogger(log)),
+	)
+	if err != nil {
+		return nil, fmt.Errorf("account %s: user agent: %w", acct.Label(), err)
+	}
+	cli, err := sipgo.NewClient(ua, sipgo.WithClientNAT(), sipgo.WithClientLogger(log))
+	if err != nil {
+		ua.Close()
+		return nil, fmt.Errorf("account %s: client: %w", acct.Label(), err)
+	}
+	srv, err := sipgo.NewServer(ua, sipgo.WithServerLogger(log))
+	if err != nil {
+		ua.Close()
+		return nil, fmt.Errorf("account %s: server: %w", acct.Label(), err)
+	}
+	timeout := opts.DialTimeout
+	if timeout <= 0 {
+		timeout = 15 * time.Second
+	}
+	e := &Endpoint{
+		Account:  acct,
+		UA:       ua,
+		Client:   cli,
+		Server:   srv,
+		tlsConf:  tlsConf,
+		trace:    opts.Trace,
+		log:      log,
+		timeout:  timeout,
+		listener: newFlowListener(),
+		serveErr: make(chan error, 1),
+	}
+	// Answer keep-alive OPTIONS from the server (RFC 3261 §11.2) unless the caller replaces it.
+	e.Handle(sip.OPTIONS, func(req *sip.Request, tx sip.ServerTransaction) {
+		res := sip.NewResponseFromRequest(req, 200, "OK", nil)
+		res.AppendHeader(sip.NewHeader("Allow", "INVITE, ACK, CANCEL, BYE, OPTIONS, NOTIFY, REFER"))
+		_ = tx.Respond(res)
+	})
+	go func() { e.serveErr <- srv.ServeTLS(e.listener) }()
+	return e, nil
+}
+
+// Trace returns the endpoint's trace (may be nil).
+func (e *Endpoint) Trace() *Trace { return e.trace }
+
+// Logger returns the endpoint's logger.
+func (e *Endpoint) Logger() *slog.Logger { return e.log }
+
+// Handle registers h for inbound requests of method on the endpoint's flows
+// (and trunk listener). A panic in h is recovered, logged, and answered with
+// 500 if the transaction is still open: sipgo itself would crash the process.
+// Register handlers before the first Connect.
+func (e *Endpoint) Handle(method sip.RequestMethod, h sipgo.RequestHandler) {
+	e.Server.OnRequest(method, e.recoverHandler(method, h))
+}
+
+func (e *Endpoint) recoverHandler(method sip.RequestMethod, h sipgo.RequestHandler) sipgo.RequestHandler {
+	return func(req *sip.Request, tx sip.ServerTransaction) {
+		defer func() {
+			if r := recover(); r != nil {
+				e.log.Error("sip handler panicked", "method", method, "panic", r, "stack", string(debug.Stack()))
+				if method != sip.ACK && tx != nil {
+					_ = tx.Respond(sip.NewResponseFromRequest(req, 500, "Server Internal Error", nil))
+				}
+			}
+		}()
+		h(req, tx)
+	}
+}
+
+// OnFlow calls f with each new flow once sipgo uses it (f must not block).
+func (e *Endpoint) OnFlow(f func(*Flow)) {
+	e.mu.Lock()
+	e.flowSubs = append(e.flowSubs, f)
+	e.mu.Unlock()
+}
+
+// Flow returns the current flow if it is up, else nil.
+func (e *Endpoint) Flow() *Flow {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.flow != nil && e.flow.Alive() {
+		return e.flow
+	}
+	return nil
+}
+
+// Connect returns the live flow, dialling a new one (TCP, TLS handshake with
+// verification, hand-over to sipgo) when there is none. A refused
+// certificate comes back as a *CertError.
+func (e *Endpoint) Connect(ctx context.Context) (*Flow, error) {
+	e.connectMu.Lock()
+	defer e.connectMu.Unlock()
+	if f := e.Flow(); f != nil {
+		return f, nil
+	}
+	e.mu.Lock()
+	if e.closed {
+		e.mu.Unlock()
+		return nil, errors.New("endpoint closed")
+	}
+	e.flowSeq++
+	id := e.flowSeq
+	e.mu.Unlock()
+
+	ctx, cancel := context.WithTimeout(ctx, e.timeout)
+	defer cancel()
+	addr := e.Account.Server.HostPort()
+	d := net.Dialer{KeepAlive: 15 * time.Second}
+	raw, err := d.DialContext(ctx, "tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("connect %s: %w", addr, err)
+	}
+	tc := tls.Client(raw, e.tlsConf)
+	if err := tc.HandshakeContext(ctx); err != nil {
+		raw.Close()
+		return nil, fmt.Errorf("connect %s: %w", addr, classifyHandshakeError(e.tlsConf.ServerName, err))
+	}
+	f := newFlow(id, tc, e.Account.PinnedSHA256, e.trace)
+	f.TLS.ServerName = e.tlsConf.ServerName
+	select {
+	case e.listener.handoff <- f.conn:
+	case <-ctx.Done():
+		tc.Close()
+		return nil, fmt.Errorf("connect %s: hand flow to sipgo: %w", addr, ctx.Err())
+	}
+	select {
+	case <-e.listener.pooled:
+	case <-ctx.Done():
+		tc.Close()
+		return nil, fmt.Errorf("connect %s: hand flow to sipgo: %w", addr, ctx.Err())
+	}
+	e.mu.Lock()
+	e.flow = f
+	subs := append([]func(*Flow){}, e.flowSubs...)
+	e.mu.Unlock()
+	e.log.Info("flow up", "flow", f.ID, "local", f.Local, "remote", f.Remote, "tls", f.TLS.Version, "cipher", f.TLS.CipherSuite)
+	for _, s := range subs {
+		s(f)
+	}
+	return f, nil
+}
+
+// Prepare makes req travel on the flow: TLS transport and the flow's remote
+// address as destination (so sipgo finds the pooled connection instead of
+// resolving and dialling on its own).
+func (e *Endpoint) Prepare(req *sip.Request, f *Flow) {
+	req.SetTransport("TLS")
+	if f != nil {
+		req.SetDestination(f.Remote)
+	}
+}
+
+// Contact returns the Contact header for the flow: sip:user@local-ip:port;transport=tls.
+func (e *Endpoint) Contact(f *Flow) sip.ContactHeader {
+	params := sip.NewParams()
+	params.Add("transport", "tls")
+	uri := sip.Uri{Scheme: "sip", User: e.Account.User, UriParams: params, Headers: sip.NewParams()}
+	if f != nil {
+		host, port, err := net.SplitHostPort(f.Local)
+		if err == nil {
+			uri.Host = host
+			uri.Port, _ = strconv.Atoi(port)
+		}
+	}
+	if uri.Host == "" {
+		uri.Host = "127.0.0.1"
+	}
+	return sip.ContactHeader{DisplayName: e.Account.DisplayName, Address: uri, Params: sip.NewParams()}
+}
+
+// From returns the From header of the account's address of record with a new tag.
+func (e *Endpoint) From() *sip.FromHeader {
+	params := sip.NewParams()
+	params.Add("tag", sip.GenerateTagN(16))
+	return &sip.FromHeader{
+		DisplayName: e.Account.DisplayName,
+		Address:     sip.Uri{Scheme: "sip", User: e.Account.User, Host: e.Account.AORDomain(), UriParams: sip.NewParams(), Headers: sip.NewParams()},
+		Params:      params,
+	}
+}
+
+// Close closes the current flow and the user agent. Unregistering is the
+// Registration's job: stop it first.
+func (e *Endpoint) Close() error {
+	e.mu.Lock()
+	if e.closed {
+		e.mu.Unlock()
+		return nil
+	}
+	e.closed = true
+	f := e.flow
+	e.mu.Unlock()
+	e.listener.Close()
+	if f != nil {
+		f.Close(ErrFlowClosed)
+	}
+	err := e.UA.Close()
+	<-e.serveErr
+	return err
+}
