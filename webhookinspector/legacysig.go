@@ -1,0 +1,116 @@
+package webhookinspector
+
+import (
+	"crypto/hmac"
+	"crypto/md5"
+	"crypto/sha1"
+	"crypto/sha256"
+	"crypto/sha512"
+	"crypto/subtle"
+	"encoding/hex"
+	"hash"
+	"sort"
+	"strings"
+)
+
+// SigMethod is a legacy SMS signing method chosen in the dashboard (SPEC §2).
+type SigMethod int
+
+// The five legacy methods. MD5Hash is md5(params + secret); the others are
+// HMACs keyed with the signature secret.
+const (
+	SigUnknown SigMethod = iota
+	SigMD5Hash
+	SigHMACMD5
+	SigHMACSHA1
+	SigHMACSHA256
+	SigHMACSHA512
+)
+
+// AllSigMethods lists every method in the order the verifier tries them.
+var AllSigMethods = []SigMethod{SigMD5Hash, SigHMACMD5, SigHMACSHA1, SigHMACSHA256, SigHMACSHA512}
+
+var sigMethodNames = [...]string{"unknown", "md5hash", "md5", "sha1", "sha256", "sha512"}
+
+// String returns the method's name as the dashboard's API calls it
+// ("md5hash", "md5", "sha1", "sha256", "sha512").
+func (m SigMethod) String() string {
+	if m < 0 || int(m) >= len(sigMethodNames) {
+		return "unknown"
+	}
+	return sigMethodNames[m]
+}
+
+// ParseSigMethod reads a method name as printed by String.
+func ParseSigMethod(s string) (SigMethod, bool) {
+	for i, n := range sigMethodNames {
+		if i > 0 && strings.EqualFold(n, s) {
+			return SigMethod(i), true
+		}
+	}
+	return SigUnknown, false
+}
+
+// sigBaseString builds the documented string to sign: drop sig, sort by
+// key, replace & and = inside values with _, join as "&k=v" (leading &).
+func sigBaseString(params []queryParam) string {
+	ps := make([]queryParam, 0, len(params))
+	for _, p := range params {
+		if p.name == "sig" {
+			continue
+		}
+		ps = append(ps, p)
+	}
+	sort.SliceStable(ps, func(i, j int) bool { return ps[i].name < ps[j].name })
+	var b strings.Builder
+	r := strings.NewReplacer("&", "_", "=", "_")
+	for _, p := range ps {
+		b.WriteByte('&')
+		b.WriteString(p.name)
+		b.WriteByte('=')
+		b.WriteString(r.Replace(p.value))
+	}
+	return b.String()
+}
+
+// LegacySignature computes the sig value (lowercase hex) for params with the
+// given method and secret; the sig parameter itself is ignored.
+func LegacySignature(params []QueryParam, method SigMethod, secret string) string {
+	ps := make([]queryParam, len(params))
+	for i, p := range params {
+		ps[i] = queryParam{p.Name, p.Value}
+	}
+	return legacySignature(sigBaseString(ps), method, secret)
+}
+
+// QueryParam is one name=value pair of a query string or form body.
+type QueryParam struct {
+	Name, Value string
+}
+
+func legacySignature(base string, method SigMethod, secret string) string {
+	var h hash.Hash
+	switch method {
+	case SigMD5Hash:
+		sum := md5.Sum([]byte(base + secret))
+		return hex.EncodeToString(sum[:])
+	case SigHMACMD5:
+		h = hmac.New(md5.New, []byte(secret))
+	case SigHMACSHA1:
+		h = hmac.New(sha1.New, []byte(secret))
+	case SigHMACSHA256:
+		h = hmac.New(sha256.New, []byte(secret))
+	case SigHMACSHA512:
+		h = hmac.New(sha512.New, []byte(secret))
+	default:
+		return ""
+	}
+	h.Write([]byte(base))
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// hexEqualFold compares two hex strings case-insensitively in constant time
+// (Vonage sends HMACs in upper case, SDKs differ: SPEC §2).
+func hexEqualFold(a, b string) bool {
+	return subtle.ConstantTimeCompare([]byte(strings.ToLower(a)), []byte(strings.ToLower(b))) == 1
+}
