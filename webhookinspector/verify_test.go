@@ -282,7 +282,9 @@ func verifyCases() []verifyCase {
 			return Request{Method: "POST", ContentType: "application/x-www-form-urlencoded", Body: []byte(v.Encode())}
 		}, verdict: VerdictValid, sigM: "sha256"},
 		{name: "legacy wrong secret", req: func(t *testing.T) Request { return sigReq("sha256", apiSecret, testNow, true) }, verdict: VerdictInvalid, failed: "sig", reason: "matches no signing method"},
-		{name: "legacy timestamp 6 min old", req: func(t *testing.T) Request { return sigReq("md5hash", defaultSecret, testNow.Add(-6*time.Minute), false) }, verdict: VerdictInvalid, failed: "timestamp", reason: "6 min ago"},
+		{name: "legacy timestamp 6 min old", req: func(t *testing.T) Request {
+			return sigReq("md5hash", defaultSecret, testNow.Add(-6*time.Minute), false)
+		}, verdict: VerdictInvalid, failed: "timestamp", reason: "6 min ago"},
 		{name: "legacy parameter changed", req: func(t *testing.T) Request {
 			r := sigReq("sha1", defaultSecret, testNow, true)
 			r.RawQuery = strings.Replace(r.RawQuery, "msisdn=447700900001", "msisdn=447700900002", 1)
