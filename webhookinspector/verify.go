@@ -65,7 +65,7 @@ type Result struct {
 	ApplicationID string `json:"application_id,omitempty"`
 	JTI           string `json:"jti,omitempty"`
 	// IssuedAt is the iat claim; SkewSeconds is now − iat.
-	IssuedAt    time.Time `json:"iat,omitempty"`
+	IssuedAt    time.Time `json:"iat,omitzero"`
 	SkewSeconds float64   `json:"skew_s,omitempty"`
 	// PayloadForm is the payload form whose SHA-256 matched payload_hash.
 	PayloadForm PayloadForm `json:"payload_form,omitempty"`
