@@ -15,6 +15,8 @@ packages=(
   pulseaudio pulseaudio-utils libasound2-plugins alsa-utils sox libsox-fmt-base
   # real SIP peers and wire checks
   kamailio kamailio-tls-modules baresip-core openssl tcpdump jq
+  # secret store tests: a private session bus with gnome-keyring's Secret Service
+  dbus-daemon dbus-bin gnome-keyring libsecret-tools
 )
 
 missing=()
