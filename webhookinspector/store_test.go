@@ -1,0 +1,109 @@
+package webhookinspector
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+)
+
+func openTestStore(t *testing.T) (*Store, string) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "hookphone.db")
+	s, err := OpenStore(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s, path
+}
+
+func sampleCapture(i int, verdict Verdict) *Capture {
+	body := []byte(fmt.Sprintf(`{"uuid":"u-%d","conversation_uuid":"CON-%d","status":"started","n":%d}`, i%7, i%7, i))
+	ev, _ := ParseEvent(KindEvent, "", "application/json", body)
+	return &Capture{
+		ReceivedAt: time.Unix(1714558570+int64(i), 0), RemoteAddr: "127.0.0.1:5000", Method: "POST",
+		Target: "/webhooks/event", Path: "/webhooks/event", Proto: "HTTP/1.1", Host: "127.0.0.1:8088",
+		Headers: []Header{{"Host", "127.0.0.1:8088"}, {"content-type", "application/json"}, {"X-B", "2"}, {"X-A", "1"}},
+		RawHead: []byte("POST /webhooks/event HTTP/1.1\r\n\r\n"), Body: body, BodySize: int64(len(body)),
+		Kind: KindEvent, Event: ev, Result: Result{Verdict: verdict, Reason: "because", JTI: fmt.Sprintf("jti-%d", i), Checks: []Check{{Name: "signature", OK: true}}},
+		Response: Response{Status: 200},
+	}
+}
+
+func TestStoreRoundTripAndPaging(t *testing.T) {
+	ctx := context.Background()
+	s, path := openTestStore(t)
+	var wg sync.WaitGroup
+	for i := 0; i < 300; i++ {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			v := VerdictValid
+			if i%3 == 0 {
+				v = VerdictInvalid
+			}
+			if err := s.Add(ctx, sampleCapture(i, v)); err != nil {
+				t.Error(err)
+			}
+		}(i)
+	}
+	wg.Wait()
+	n, err := s.Count(ctx, Filter{})
+	if err != nil || n != 300 {
+		t.Fatalf("count %d %v", n, err)
+	}
+	var seen int
+	var last int64
+	if err := s.Each(ctx, Filter{Verdict: VerdictInvalid}, func(sm Summary) error {
+		if sm.ID <= last || sm.Verdict != VerdictInvalid {
+			return fmt.Errorf("order or filter broken at %+v", sm)
+		}
+		last = sm.ID
+		seen++
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if seen != 100 {
+		t.Fatalf("invalid captures %d, want 100", seen)
+	}
+	page, err := s.List(ctx, Filter{Limit: 10, Newest: true})
+	if err != nil || len(page) != 10 || page[0].ID < page[9].ID {
+		t.Fatalf("newest page %v %v", page, err)
+	}
+	got, err := s.Get(ctx, page[0].ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Headers[1].Name != "content-type" || got.Headers[3].Name != "X-A" || !bytes.HasPrefix(got.Body, []byte(`{"uuid":"u-`)) {
+		t.Fatalf("capture not as stored: %+v", got)
+	}
+	if got.Event.Name() != "started" || got.Summary().BodySHA256 != page[0].BodySHA256 {
+		t.Fatalf("event %q", got.Event.Name())
+	}
+	if _, err := s.Get(ctx, 99999); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("missing id: %v", err)
+	}
+	// Token ids survive a reopen.
+	s.Close()
+	s2, err := OpenStore(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s2.Close()
+	cache := NewJTICache(time.Hour)
+	if err := s2.LoadJTIs(ctx, time.Unix(0, 0), cache); err != nil {
+		t.Fatal(err)
+	}
+	if cache.Len() != 300 {
+		t.Fatalf("jti cache has %d after reload", cache.Len())
+	}
+	if _, replay := cache.Remember("jti-42", time.Unix(1714558570+400, 0)); !replay {
+		t.Fatal("jti-42 not remembered across reopen")
+	}
+}
