@@ -145,3 +145,130 @@ func TestKamailioWrongPasswordFailsWithoutRetries(t *testing.T) {
 		t.Fatalf("sent %d REGISTERs, want exactly 2 (challenge + one try with credentials)", n)
 	}
 }
+
+func TestKamailioUnknownCARefusedWithFingerprint(t *testing.T) {
+	k := testlab.StartKamailio(t, testlab.KamailioConfig{Users: map[string]string{"alice": "secretA"}})
+	acct := labAccount(t, k, "alice", "secretA")
+	acct.CAFile = "" // only system roots: the lab CA is unknown
+	r := startRegistration(t, acct, sip.RegistrationOptions{})
+	ev := r.waitFor(t, 30*time.Second, func(e sip.Event) bool { return e.State == sip.StateFailed || e.State == sip.StateRegistered })
+	var ce *sip.CertError
+	if ev.State != sip.StateFailed || !errors.As(ev.Err, &ce) {
+		t.Fatalf("got %s (%v), want failed with a *CertError", ev, ev.Err)
+	}
+	if ce.Reason != sip.RefusedUnknownAuthority {
+		t.Errorf("reason %s, want unknown authority", ce.Reason)
+	}
+	if ce.Fingerprint() != k.Fingerprint || !strings.Contains(ev.Reason, k.Fingerprint) {
+		t.Errorf("refusal does not show the presented fingerprint %s: %s", k.Fingerprint, ev.Reason)
+	}
+	for _, want := range []string{"unknown authority", "kamailio lab", "Hookphone lab CA", "127.0.0.1"} {
+		if !strings.Contains(ev.Reason, want) {
+			t.Errorf("refusal %q lacks %q", ev.Reason, want)
+		}
+	}
+	if n := len(r.ep.Trace().Messages("")); n != 0 {
+		t.Errorf("%d SIP messages were sent over a refused connection", n)
+	}
+}
+
+func TestKamailioNameMismatchRefused(t *testing.T) {
+	k := testlab.StartKamailio(t, testlab.KamailioConfig{
+		Users:     map[string]string{"alice": "secretA"},
+		CertHosts: []string{"sip.example.test"},
+	})
+	r := startRegistration(t, labAccount(t, k, "alice", "secretA"), sip.RegistrationOptions{})
+	ev := r.waitFor(t, 30*time.Second, func(e sip.Event) bool { return e.State == sip.StateFailed || e.State == sip.StateRegistered })
+	var ce *sip.CertError
+	if ev.State != sip.StateFailed || !errors.As(ev.Err, &ce) || ce.Reason != sip.RefusedNameMismatch {
+		t.Fatalf("got %s (%v), want failed: name mismatch", ev, ev.Err)
+	}
+	if !strings.Contains(ev.Reason, "sip.example.test") || !strings.Contains(ev.Reason, k.Fingerprint) {
+		t.Errorf("refusal does not show the presented SANs and fingerprint: %s", ev.Reason)
+	}
+}
+
+func TestKamailioSelfSignedAcceptedOnlyWhenPinned(t *testing.T) {
+	k := testlab.StartKamailio(t, testlab.KamailioConfig{Users: map[string]string{"alice": "secretA"}, SelfSigned: true})
+	acct := labAccount(t, k, "alice", "secretA")
+	acct.CAFile = ""
+
+	unpinned := startRegistration(t, acct, sip.RegistrationOptions{})
+	ev := unpinned.waitFor(t, 30*time.Second, func(e sip.Event) bool { return e.State == sip.StateFailed || e.State == sip.StateRegistered })
+	if ev.State != sip.StateFailed {
+		t.Fatalf("self-signed server accepted without a pin: %s", ev)
+	}
+
+	acct.PinnedSHA256 = strings.ToLower(strings.ReplaceAll(k.Fingerprint, ":", "")) // any accepted spelling
+	pinned := startRegistration(t, acct, sip.RegistrationOptions{})
+	ev = pinned.waitFor(t, 30*time.Second, func(e sip.Event) bool { return e.State == sip.StateFailed || e.State == sip.StateRegistered })
+	if ev.State != sip.StateRegistered || !ev.Flow.TLS.Pinned {
+		t.Fatalf("pinned self-signed server: %s (%v)", ev, ev.Err)
+	}
+
+	acct.PinnedSHA256 = strings.Repeat("AB", 32)
+	wrongPin := startRegistration(t, acct, sip.RegistrationOptions{})
+	ev = wrongPin.waitFor(t, 30*time.Second, func(e sip.Event) bool { return e.State == sip.StateFailed || e.State == sip.StateRegistered })
+	var ce *sip.CertError
+	if ev.State != sip.StateFailed || !errors.As(ev.Err, &ce) || ce.Reason != sip.RefusedPinMismatch {
+		t.Fatalf("wrong pin: %s (%v), want failed: pinned fingerprint mismatch", ev, ev.Err)
+	}
+}
+
+func TestKamailioShorterExpiresHonoured(t *testing.T) {
+	k := testlab.StartKamailio(t, testlab.KamailioConfig{Users: map[string]string{"alice": "secretA"}, MaxExpires: 12, MinExpires: 5})
+	r := startRegistration(t, labAccount(t, k, "alice", "secretA"), sip.RegistrationOptions{})
+	ev := r.waitFor(t, 30*time.Second, isState(sip.StateRegistered))
+	if ev.Expires != 12*time.Second {
+		t.Fatalf("granted %s, want the server's 12 s (asked 600 s)", ev.Expires)
+	}
+	// The refresh is due at 80 % of 12 s (9.6 s): wait for it and check the binding never lapsed.
+	ev = r.waitFor(t, 30*time.Second, func(e sip.Event) bool { return e.State == sip.StateRegistered && e.Refresh })
+	if ev.Expires != 12*time.Second {
+		t.Fatalf("refresh granted %s", ev.Expires)
+	}
+	if b, err := k.BindingsFor("alice"); err != nil || len(b) != 1 {
+		t.Fatalf("after refresh: %v %v", b, err)
+	}
+}
+
+func TestKamailioTwoAccountsAtOnce(t *testing.T) {
+	k := testlab.StartKamailio(t, testlab.KamailioConfig{Users: map[string]string{"alice": "secretA"}})
+	if err := k.AddUser("bob", "secretB"); err != nil {
+		t.Fatal(err)
+	}
+	a := startRegistration(t, labAccount(t, k, "alice", "secretA"), sip.RegistrationOptions{})
+	b := startRegistration(t, labAccount(t, k, "bob", "secretB"), sip.RegistrationOptions{})
+	ea := a.waitFor(t, 30*time.Second, isState(sip.StateRegistered))
+	eb := b.waitFor(t, 30*time.Second, isState(sip.StateRegistered))
+	if ea.Flow.Local == eb.Flow.Local {
+		t.Fatalf("both accounts share flow %s; each needs its own", ea.Flow.Local)
+	}
+	all, err := k.Locations()
+	if err != nil || len(all) != 2 {
+		t.Fatalf("location table: %v %v", all, err)
+	}
+}
+
+func TestKamailioKilledAndRestartedReRegisters(t *testing.T) {
+	k := testlab.StartKamailio(t, testlab.KamailioConfig{Users: map[string]string{"alice": "secretA"}})
+	r := startRegistration(t, labAccount(t, k, "alice", "secretA"), sip.RegistrationOptions{})
+	first := r.waitFor(t, 30*time.Second, isState(sip.StateRegistered))
+	k.Kill()
+	lost := r.waitFor(t, 30*time.Second, func(e sip.Event) bool { return e.State == sip.StateRegistering || e.State == sip.StateRetrying })
+	if !strings.Contains(lost.Reason, "flow") && !strings.Contains(lost.Reason, "reach") {
+		t.Errorf("loss event does not say the flow went away: %s", lost)
+	}
+	if err := k.Restart(); err != nil {
+		t.Fatal(err)
+	}
+	restarted := time.Now()
+	ev := r.waitFor(t, 30*time.Second, isState(sip.StateRegistered))
+	if ev.Flow.ID == first.Flow.ID {
+		t.Fatalf("re-registered on the old flow %d", ev.Flow.ID)
+	}
+	t.Logf("re-registered %s after the restart", time.Since(restarted).Round(time.Millisecond))
+	if b, err := k.BindingsFor("alice"); err != nil || len(b) != 1 {
+		t.Fatalf("location after restart: %v %v", b, err)
+	}
+}

@@ -462,7 +462,7 @@ func (r *Registration) register(ctx context.Context, refresh bool) (*Flow, time.
 		if errors.As(err, &ce) {
 			return nil, 0, &RegisterError{AOR: aor, Reason: ce.Error(), Permanent: true, Err: err}
 		}
-		return nil, 0, &RegisterError{AOR: aor, Reason: "cannot reach " + acct.Server.String(), Err: err}
+		return nil, 0, &RegisterError{AOR: aor, Reason: fmt.Sprintf("cannot reach %s: %v", acct.Server, err), Err: err}
 	}
 	if old == nil && r.contact != nil {
 		// The previous binding pointed at a flow that is gone: expire it in
