@@ -172,19 +172,20 @@ func (p *Pulse) Setenv(t testing.TB) {
 }
 
 // ALSAPCM adds an ALSA PCM named name to the server's $HOME/.asoundrc that
-// plays to the given sink and/or records from the given source (empty: the
-// defaults). PortAudio lists it as a device of its own after its next
-// initialisation, so a test can choose it by name and make it vanish with
-// RemoveNullSink.
-func (p *Pulse) ALSAPCM(name, sink, source string) {
+// plays to sink (or records from source; empty: the defaults). PortAudio lists
+// it as a device of its own after its next initialisation. server, if not
+// empty, is the PULSE_SERVER the PCM connects to (see AddDevice).
+func (p *Pulse) ALSAPCM(name, sink, source, server string) {
 	p.t.Helper()
 	var b strings.Builder
 	fmt.Fprintf(&b, "pcm.%s {\n  type pulse\n", name)
 	if sink != "" {
 		fmt.Fprintf(&b, "  device %q\n", sink)
-	}
-	if sink == "" && source != "" {
+	} else if source != "" {
 		fmt.Fprintf(&b, "  device %q\n", source)
+	}
+	if server != "" {
+		fmt.Fprintf(&b, "  server %q\n", server)
 	}
 	fmt.Fprintf(&b, "  hint { show on description %q }\n}\n", name+" (hookphone test)")
 	p.mu.Lock()
@@ -194,6 +195,47 @@ func (p *Pulse) ALSAPCM(name, sink, source string) {
 	if err := os.WriteFile(filepath.Join(p.Home, ".asoundrc"), []byte(all), 0o600); err != nil {
 		p.t.Fatalf("testlab: write .asoundrc: %v", err)
 	}
+}
+
+// AddDevice makes a pluggable playback device: a null sink "<name>" with a
+// keepalive, reached through a protocol socket of its own, and an ALSA PCM
+// named name bound to both (PortAudio lists it after its next
+// initialisation; record what it plays from "<name>.monitor"). UnplugDevice
+// then behaves like pulling a USB headset: the socket module is unloaded, so
+// streams on the device fail instead of being moved to another sink by the
+// server, and the sink goes away.
+func (p *Pulse) AddDevice(name string) {
+	p.t.Helper()
+	p.AddNullSink(name)
+	sock := filepath.Join(p.Dir, "xdg", "dev-"+name)
+	out, err := p.Pactl("load-module", "module-native-protocol-unix", "auth-anonymous=1", "socket="+sock)
+	if err != nil {
+		p.t.Fatalf("testlab: socket for device %s: %v", name, err)
+	}
+	idx, err := strconv.Atoi(strings.TrimSpace(out))
+	if err != nil {
+		p.t.Fatalf("testlab: socket for device %s: module index %q: %v", name, out, err)
+	}
+	p.mu.Lock()
+	p.modules["socket:"+name] = idx
+	p.mu.Unlock()
+	p.ALSAPCM(name, name, "", "unix:"+sock)
+}
+
+// UnplugDevice removes a device made by AddDevice while streams use it.
+func (p *Pulse) UnplugDevice(name string) {
+	p.t.Helper()
+	p.mu.Lock()
+	idx, ok := p.modules["socket:"+name]
+	delete(p.modules, "socket:"+name)
+	p.mu.Unlock()
+	if !ok {
+		p.t.Fatalf("testlab: no device %q was added", name)
+	}
+	if _, err := p.Pactl("unload-module", strconv.Itoa(idx)); err != nil {
+		p.t.Fatalf("testlab: unplug %s: %v", name, err)
+	}
+	p.RemoveNullSink(name)
 }
 
 // AddNullSink loads another mono 48 kHz null sink with a keepalive client.
