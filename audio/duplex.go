@@ -73,7 +73,7 @@ type Duplex struct {
 	log   *slog.Logger
 	block int // samples per 10 ms at the codec rate: the processing unit
 
-	capQ, playQ, farQ *sampleQueue
+	capQ, playQ, farQ  *sampleQueue
 	micMeter, spkMeter *Meter
 
 	aecOn   atomic.Bool
