@@ -82,17 +82,17 @@ type OriginalRequest struct {
 // Event is one answer, event or fallback webhook payload (SPEC §3), typed,
 // with every field it did not know kept in Extra.
 type Event struct {
-	Kind             Kind      `json:"kind"`
-	Status           string    `json:"status,omitempty"`
-	UUID             string    `json:"uuid,omitempty"`
-	CallUUID         string    `json:"call_uuid,omitempty"` // AMD (human/machine) events
-	ConversationUUID string    `json:"conversation_uuid,omitempty"`
-	From             string    `json:"from,omitempty"`
-	To               string    `json:"to,omitempty"`
-	Direction        string    `json:"direction,omitempty"`
-	Timestamp        time.Time `json:"timestamp,omitzero"`
-	StartTime        time.Time `json:"start_time,omitzero"`
-	EndTime          time.Time `json:"end_time,omitzero"`
+	Kind             Kind       `json:"kind"`
+	Status           string     `json:"status,omitempty"`
+	UUID             string     `json:"uuid,omitempty"`
+	CallUUID         string     `json:"call_uuid,omitempty"` // AMD (human/machine) events
+	ConversationUUID string     `json:"conversation_uuid,omitempty"`
+	From             string     `json:"from,omitempty"`
+	To               string     `json:"to,omitempty"`
+	Direction        string     `json:"direction,omitempty"`
+	Timestamp        time.Time  `json:"timestamp,omitzero"`
+	StartTime        time.Time  `json:"start_time,omitzero"`
+	EndTime          time.Time  `json:"end_time,omitzero"`
 	Duration         FlexNumber `json:"duration,omitzero"`
 	Rate             FlexNumber `json:"rate,omitzero"`
 	Price            FlexNumber `json:"price,omitzero"`

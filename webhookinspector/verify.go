@@ -264,9 +264,9 @@ func (v *Verifier) verifyJWT(req Request) Result {
 		r.IssuedAt = c.iat
 		skew := now.Sub(c.iat)
 		r.SkewSeconds = math.Round(skew.Seconds()*1000) / 1000
-		d := fmt.Sprintf("issued %s (window ±%s)", ago(skew), win)
+		d := fmt.Sprintf("issued %s (window ±%s)", ago(skew), span(win))
 		if skew > win || skew < -win {
-			why := fmt.Sprintf("The token was issued %s, outside the ±%s window: it is being replayed late or a clock is off.", ago(skew), win)
+			why := fmt.Sprintf("The token was issued %s, outside the ±%s window: it is being replayed late or a clock is off.", ago(skew), span(win))
 			r.add("iat", false, d, why)
 		} else {
 			r.add("iat", true, d, "")
@@ -277,7 +277,7 @@ func (v *Verifier) verifyJWT(req Request) Result {
 		if c.expErr != "" {
 			r.add("exp", false, c.expErr, "The token's exp claim "+c.expErr+".")
 		} else if now.After(c.exp.Add(win)) {
-			r.add("exp", false, fmt.Sprintf("expired %s", ago(now.Sub(c.exp))), fmt.Sprintf("The token expired %s (exp plus ±%s leeway).", ago(now.Sub(c.exp)), win))
+			r.add("exp", false, fmt.Sprintf("expired %s", ago(now.Sub(c.exp))), fmt.Sprintf("The token expired %s (exp plus ±%s leeway).", ago(now.Sub(c.exp)), span(win)))
 		} else {
 			r.add("exp", true, fmt.Sprintf("expires %s", ago(now.Sub(c.exp))), "")
 		}
@@ -286,7 +286,7 @@ func (v *Verifier) verifyJWT(req Request) Result {
 		if c.nbfErr != "" {
 			r.add("nbf", false, c.nbfErr, "The token's nbf claim "+c.nbfErr+".")
 		} else if now.Add(win).Before(c.nbf) {
-			r.add("nbf", false, fmt.Sprintf("not valid until %s", c.nbf.UTC().Format(time.RFC3339)), fmt.Sprintf("The token is not valid before %s (nbf), beyond the ±%s leeway.", c.nbf.UTC().Format(time.RFC3339), win))
+			r.add("nbf", false, fmt.Sprintf("not valid until %s", c.nbf.UTC().Format(time.RFC3339)), fmt.Sprintf("The token is not valid before %s (nbf), beyond the ±%s leeway.", c.nbf.UTC().Format(time.RFC3339), span(win)))
 		} else {
 			r.add("nbf", true, fmt.Sprintf("valid since %s", c.nbf.UTC().Format(time.RFC3339)), "")
 		}
@@ -497,6 +497,14 @@ func ago(d time.Duration) string {
 	return s + " ago"
 }
 
+// span renders a window length: "5 min", "90 s".
+func span(d time.Duration) string {
+	if d%time.Minute == 0 {
+		return strconv.Itoa(int(d/time.Minute)) + " min"
+	}
+	return strconv.FormatFloat(d.Seconds(), 'f', -1, 64) + " s"
+}
+
 func orNone(s string) string {
 	if s == "" {
 		return "(none)"
@@ -587,7 +595,7 @@ func (v *Verifier) verifySig(params []queryParam, src string) Result {
 		skew := now.Sub(time.Unix(n, 0))
 		r.IssuedAt = time.Unix(n, 0)
 		r.SkewSeconds = skew.Seconds()
-		d := fmt.Sprintf("signed %s (window ±%s)", ago(skew), legacyWindow)
+		d := fmt.Sprintf("signed %s (window ±%s)", ago(skew), span(legacyWindow))
 		if skew > legacyWindow || skew < -legacyWindow {
 			r.add("timestamp", false, d, fmt.Sprintf("The request was signed %s, outside the ±5 min window.", ago(skew)))
 		} else {

@@ -209,7 +209,7 @@ func verifyCases() []verifyCase {
 		{name: "valid iat 299 s old", req: postWith(bc("iat", at(-299*time.Second)), secretMain), verdict: VerdictValid},
 		{name: "valid iat exactly 300 s old", req: postWith(bc("iat", at(-300*time.Second)), secretMain), verdict: VerdictValid},
 		{name: "valid iat 299 s in the future", req: postWith(bc("iat", at(299*time.Second)), secretMain), verdict: VerdictValid},
-		{name: "invalid iat 301 s old", req: postWith(bc("iat", at(-301*time.Second)), secretMain), verdict: VerdictInvalid, failed: "iat", reason: "outside the ±5m0s window"},
+		{name: "invalid iat 301 s old", req: postWith(bc("iat", at(-301*time.Second)), secretMain), verdict: VerdictInvalid, failed: "iat", reason: "outside the ±5 min window"},
 		{name: "invalid token 14 min old", req: postWith(bc("iat", at(-14*time.Minute)), secretMain), verdict: VerdictInvalid, failed: "iat", reason: "issued 14 min ago"},
 		{name: "invalid iat 6 min in the future", req: postWith(bc("iat", at(6*time.Minute)), secretMain), verdict: VerdictInvalid, failed: "iat", reason: "6 min in the future"},
 		{name: "valid with 60 s window configured", cfg: func(c *VerifierConfig) { c.Window = time.Minute }, req: postWith(bc("iat", at(-59*time.Second)), secretMain), verdict: VerdictValid},
