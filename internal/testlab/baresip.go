@@ -204,11 +204,31 @@ func StartBaresip(t testing.TB, cfg BaresipConfig) *Baresip {
 	if cfg.Registrar != "" {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
-		if _, err := b.WaitEvent(ctx, "REGISTER_OK"); err != nil {
+		if err := b.waitRegistered(ctx); err != nil {
 			t.Fatalf("baresip %s did not register: %v; log:\n%s", cfg.Name, err, b.Log())
 		}
 	}
 	return b
+}
+
+// waitRegistered polls reginfo (the REGISTER_OK event may have fired before
+// the ctrl_tcp connection existed) until the account shows OK.
+func (b *Baresip) waitRegistered(ctx context.Context) error {
+	var last string
+	for {
+		data, err := b.Command(ctx, "reginfo", "")
+		if err == nil && strings.Contains(data, "OK") {
+			return nil
+		}
+		last = data
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("reginfo still says %q: %w", last, ctx.Err())
+		case <-b.done:
+			return errors.New("baresip exited")
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
 }
 
 func (b *Baresip) accountLine() string {
