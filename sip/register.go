@@ -395,7 +395,7 @@ func (r *Registration) hold(ctx context.Context, flow *Flow, granted time.Durati
 			// or the flow is dead. An OPTIONS probe tells which.
 			if err := r.probe(ctx, flow); err != nil {
 				flow.Close(fmt.Errorf("keep-alive: no pong within %s and OPTIONS failed: %w", r.o.PongTimeout, err))
-				return fmt.Sprintf("flow dead: no keep-alive answer within %s", r.o.PongTimeout), true
+				return fmt.Sprintf("flow dead: no keep-alive answer within %s (%v)", r.o.PongTimeout, err), true
 			}
 			r.noPong = true
 			startKA()
