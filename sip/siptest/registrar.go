@@ -330,4 +330,3 @@ func (c *ctlConn) Write(b []byte) (int, error) {
 
 // Close is idempotent enough for tests.
 func (c *ctlConn) Close() error { return c.Conn.Close() }
-
