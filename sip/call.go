@@ -441,6 +441,9 @@ func (c *Call) finish(result CallResult, status int, reason string) {
 		c.mu.Lock()
 		if !c.answered.IsZero() && result != ResultFailed {
 			result = ResultAnswered
+			if status == 0 {
+				status = c.status // keep the 200 of the answer
+			}
 		}
 		c.result, c.status, c.reason = result, status, reason
 		c.ended = time.Now()
