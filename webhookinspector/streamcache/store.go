@@ -13,7 +13,6 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/hookphone/hookphone/internal/sqlitedb"
@@ -55,25 +54,25 @@ CREATE INDEX IF NOT EXISTS entries_lru ON entries (stored, last_access);
 // entry is one row: the stored response for a URL (or, with stored false,
 // the record of an uncacheable answer kept for the report).
 type entry struct {
-	URL, FinalURL   string
-	Redirects       int
-	StatusCode      int
-	Header          http.Header
-	ReqHeader       map[string]string // values of the request fields Vary names
-	RequestTime     time.Time
-	ResponseTime    time.Time
-	Stored          bool
-	BodyFile        string // base name inside the bodies folder
-	BodySize        int64
-	BodySHA256      string
-	Audio           *audiofile.Info
-	AudioError      string
-	Peaks           []audiofile.Peak
-	Hits            int64
-	FirstSeen       time.Time
-	LastAccess      time.Time
-	Outcome         Status
-	Why             string
+	URL, FinalURL string
+	Redirects     int
+	StatusCode    int
+	Header        http.Header
+	ReqHeader     map[string]string // values of the request fields Vary names
+	RequestTime   time.Time
+	ResponseTime  time.Time
+	Stored        bool
+	BodyFile      string // base name inside the bodies folder
+	BodySize      int64
+	BodySHA256    string
+	Audio         *audiofile.Info
+	AudioError    string
+	Peaks         []audiofile.Peak
+	Hits          int64
+	FirstSeen     time.Time
+	LastAccess    time.Time
+	Outcome       Status
+	Why           string
 }
 
 func (e *entry) timing() timing {
@@ -351,6 +350,3 @@ func decodePeaks(b []byte) []audiofile.Peak {
 	}
 	return p
 }
-
-// isBodyName reports whether a folder entry looks like one of ours.
-func isBodyName(name string) bool { return strings.HasSuffix(name, ".body") || strings.HasSuffix(name, ".part") }
