@@ -22,7 +22,7 @@ type callLab struct {
 }
 
 type labOptions struct {
-	account func(*Account)             // edits alice's account
+	account func(*Account)               // edits alice's account
 	bob     func(*testlab.BaresipConfig) // edits bob's config
 	noBob   bool
 }
