@@ -31,6 +31,8 @@ type DuplexConfig struct {
 	// QueueLimit bounds each queue between the devices and the engine
 	// (default 100 ms); beyond it the oldest audio is dropped and counted.
 	QueueLimit time.Duration
+	// NoInput opens the output only (a ringer, a file played to a device).
+	NoInput bool
 	// NoEchoCancel, NoNoiseSuppress and NoAGC switch the processing off.
 	NoEchoCancel, NoNoiseSuppress, NoAGC bool
 	// MicGainDB amplifies the microphone before processing.
@@ -95,8 +97,20 @@ type Duplex struct {
 // device at all can be opened; a device that fails later is replaced by the
 // default one while the call goes on.
 func OpenDuplex(ctx context.Context, sys *System, cfg DuplexConfig) (*Duplex, error) {
+	if cfg.Logger == nil {
+		cfg.Logger = sys.log
+	}
+	d, aec, err := newDuplex(sys, cfg)
+	if err != nil {
+		return nil, err
+	}
+	return d.start(ctx, d.cfg, aec)
+}
+
+// newDuplex validates cfg and builds a Duplex and its canceller, without devices.
+func newDuplex(sys *System, cfg DuplexConfig) (*Duplex, *EchoCanceller, error) {
 	if cfg.CodecRate < 8000 || cfg.CodecRate > 48000 || cfg.CodecRate%100 != 0 {
-		return nil, fmt.Errorf("open audio: codec rate %d Hz: want 8000–48000, a multiple of 100", cfg.CodecRate)
+		return nil, nil, fmt.Errorf("open audio: codec rate %d Hz: want 8000–48000, a multiple of 100", cfg.CodecRate)
 	}
 	if cfg.Period <= 0 {
 		cfg.Period = 10 * time.Millisecond
@@ -108,7 +122,7 @@ func OpenDuplex(ctx context.Context, sys *System, cfg DuplexConfig) (*Duplex, er
 		cfg.EchoTail = 250 * time.Millisecond
 	}
 	if cfg.Logger == nil {
-		cfg.Logger = sys.log
+		cfg.Logger = slog.Default()
 	}
 	q := int(cfg.QueueLimit.Seconds() * float64(cfg.CodecRate))
 	d := &Duplex{
@@ -122,25 +136,47 @@ func OpenDuplex(ctx context.Context, sys *System, cfg DuplexConfig) (*Duplex, er
 	aec, err := NewEchoCanceller(EchoConfig{Rate: cfg.CodecRate, FrameSize: d.block, Tail: cfg.EchoTail,
 		NoNoiseSuppress: cfg.NoNoiseSuppress, AGC: !cfg.NoAGC})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	// Open both devices now so that a machine without audio fails here.
-	in, err := d.open(cfg.Choice.Input, DirectionInput)
-	if err != nil {
-		aec.Close()
-		return nil, fmt.Errorf("open audio: %w", err)
+	return d, aec, nil
+}
+
+// start opens the devices (so that a machine without audio fails here) and
+// starts the loops.
+func (d *Duplex) start(ctx context.Context, cfg DuplexConfig, aec *EchoCanceller) (*Duplex, error) {
+	var err error
+	var in *deviceStream
+	if !cfg.NoInput {
+		if in, err = d.open(cfg.Choice.Input, DirectionInput); err != nil {
+			aec.Close()
+			return nil, fmt.Errorf("open audio: %w", err)
+		}
 	}
 	out, err := d.open(cfg.Choice.Output, DirectionOutput)
 	if err != nil {
-		in.close()
+		if in != nil {
+			in.close()
+		}
 		aec.Close()
 		return nil, fmt.Errorf("open audio: %w", err)
 	}
 	ctx, d.cancel = context.WithCancel(context.WithoutCancel(ctx))
-	d.wg.Add(2)
-	go d.captureLoop(ctx, in, aec)
+	d.wg.Add(1)
 	go d.playbackLoop(ctx, out)
+	if in != nil {
+		d.wg.Add(1)
+		go d.captureLoop(ctx, in, aec)
+	} else {
+		aec.Close()
+		d.farQ = newSampleQueue(1) // nobody reads the echo reference
+	}
 	return d, nil
+}
+
+// OpenPlayback opens only an output device (the ringer, or a file played
+// to the speakers): a Duplex with NoInput whose Source is silent.
+func OpenPlayback(ctx context.Context, sys *System, device string, codecRate int) (*Duplex, error) {
+	return OpenDuplex(ctx, sys, DuplexConfig{Choice: DeviceChoice{Output: device}, CodecRate: codecRate, NoInput: true})
 }
 
 // Source returns the microphone side (never blocks; silence when the
@@ -257,8 +293,8 @@ func (d *Duplex) reopen(ctx context.Context, lost *deviceStream, err error) *dev
 	}
 }
 
-// captureLoop reads the microphone, converts it to the codec rate, cancels
-// the echo of what the speaker played, and queues it for the engine.
+// captureLoop reads the microphone and hands each period to the capture
+// chain; on a device error it reopens on the default device.
 func (d *Duplex) captureLoop(ctx context.Context, st *deviceStream, aec *EchoCanceller) {
 	defer d.wg.Done()
 	defer d.recoverLoop(DirectionInput)
@@ -268,22 +304,8 @@ func (d *Duplex) captureLoop(ctx context.Context, st *deviceStream, aec *EchoCan
 			st.close()
 		}
 	}()
-	var (
-		rs      *Resampler
-		fl      []float32
-		acc     []float32
-		frame   = make([]int16, d.block)
-		far     = make([]int16, d.block)
-		aecWas  = d.aecOn.Load()
-		devRate int
-	)
+	c := newCaptureChain(d, aec, st.rate)
 	for ctx.Err() == nil {
-		if rs == nil || devRate != st.rate {
-			devRate = st.rate
-			rs, _ = NewResampler(st.rate, d.cfg.CodecRate)
-			acc = acc[:0]
-			aec.Reset()
-		}
 		glitch, err := st.read()
 		if glitch {
 			d.overflows.Add(1)
@@ -295,41 +317,16 @@ func (d *Duplex) captureLoop(ctx context.Context, st *deviceStream, aec *EchoCan
 			if st = d.reopen(ctx, st, err); st == nil {
 				return
 			}
-			rs = nil
-			d.farQ.trim(0)
+			c.restart(st.rate)
 			continue
 		}
-		fl = downmix(fl[:0], st.buf, st.channels)
-		acc = rs.Process(fl, acc)
-		g := math.Float64frombits(d.micGain.Load())
-		i := 0
-		for ; i+d.block <= len(acc); i += d.block {
-			for j, v := range acc[i : i+d.block] {
-				frame[j] = sat16(float64(v) * 32768 * g)
-			}
-			on := d.aecOn.Load()
-			if on != aecWas {
-				aec.SetEchoCancel(on)
-				aecWas = on
-			}
-			// Keep the echo reference no more than two blocks ahead of
-			// the microphone: the echo in this block was played earlier
-			// than the newest reference by the devices' latency, which
-			// the adaptive filter's tail covers.
-			d.farQ.trim(2 * d.block)
-			d.farQ.pop(far)
-			aec.Process(frame, far, frame)
-			d.micMeter.Update(frame)
-			d.capQ.push(frame)
-			d.captured.Add(uint64(d.block))
-		}
-		acc = acc[:copy(acc, acc[i:])]
+		c.process(st.buf, st.channels)
 	}
 }
 
-// playbackLoop takes the engine's audio (silence when there is none),
-// keeps a copy as the echo reference, converts it to the device rate and
-// plays it; the blocking write paces the loop.
+// playbackLoop fills each device period from the playback chain and writes
+// it; the blocking write paces the loop. On a device error it reopens on
+// the default device.
 func (d *Duplex) playbackLoop(ctx context.Context, st *deviceStream) {
 	defer d.wg.Done()
 	defer d.recoverLoop(DirectionOutput)
@@ -338,28 +335,9 @@ func (d *Duplex) playbackLoop(ctx context.Context, st *deviceStream) {
 			st.close()
 		}
 	}()
-	var (
-		rs      *Resampler
-		pending []float32
-		block   = make([]int16, d.block)
-		fblock  = make([]float32, 0, d.block)
-		devRate int
-	)
+	c := newPlaybackChain(d, st.rate)
 	for ctx.Err() == nil {
-		if rs == nil || devRate != st.rate {
-			devRate = st.rate
-			rs, _ = NewResampler(d.cfg.CodecRate, st.rate)
-			pending = pending[:0]
-		}
-		for len(pending) < st.period {
-			d.playQ.pop(block)
-			d.farQ.push(block)
-			d.spkMeter.Update(block)
-			d.played.Add(uint64(d.block))
-			pending = rs.Process(Int16ToFloat(fblock[:0], block), pending)
-		}
-		upmix(st.buf, pending[:st.period], st.channels)
-		pending = pending[:copy(pending, pending[st.period:])]
+		c.fill(st.buf, st.channels, st.period)
 		glitch, err := st.write()
 		if glitch {
 			d.underflows.Add(1)
@@ -371,7 +349,7 @@ func (d *Duplex) playbackLoop(ctx context.Context, st *deviceStream) {
 			if st = d.reopen(ctx, st, err); st == nil {
 				return
 			}
-			rs = nil
+			c.restart(st.rate)
 		}
 	}
 }

@@ -251,3 +251,68 @@ func TestSystemRefresh(t *testing.T) {
 		t.Errorf("Resolve(HOOKPLUG) = %v %v %v", dev.Name, fell, err)
 	}
 }
+
+// The local echo test records the microphone and plays it back on the
+// speaker; the ringer plays the ringtone on its own device.
+func TestEchoTestAndRinger(t *testing.T) {
+	p := testlab.StartPulse(t)
+	p.AddDevice("hookringer")
+	p.Setenv(t)
+	sys := newSystem(t)
+	stopMic := p.FeedMic(context.Background(), testlab.SineGenerator(1000, 0.5))
+	d, err := OpenDuplex(context.Background(), sys, DuplexConfig{CodecRate: 8000, NoNoiseSuppress: true, NoAGC: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	time.Sleep(300 * time.Millisecond)
+	rec, err := EchoTest(context.Background(), d.Source(), Silence{}, 8000, time.Second)
+	stopMic()
+	if err != nil || len(rec) != 8000 {
+		t.Fatalf("recorded %d samples, %v", len(rec), err)
+	}
+	spk := p.Record(testlab.PulseSpeaker + ".monitor")
+	if _, err := EchoTest(context.Background(), Silence{}, d.Sink(), 8000, 0); err == nil {
+		t.Error("a zero-length echo test was accepted")
+	}
+	// Play the recording back.
+	tk := time.NewTicker(20 * time.Millisecond)
+	for i := 0; i < len(rec); i += 160 {
+		<-tk.C
+		d.Sink().WriteFrame(rec[i : i+160])
+	}
+	tk.Stop()
+	time.Sleep(200 * time.Millisecond)
+	back := spk.Stop()
+	assertTone(t, "echo test recording", rec[len(rec)/4:], 8000, 1000, 0.3)
+	if len(back) < testlab.PulseRate {
+		t.Fatalf("speaker got %d samples", len(back))
+	}
+	assertTone(t, "echo test playback", back[len(back)-testlab.PulseRate/2-testlab.PulseRate/5:len(back)-testlab.PulseRate/5], testlab.PulseRate, 1000, 0.3)
+
+	ring := p.Record("hookringer.monitor")
+	pb, err := OpenPlayback(context.Background(), sys, "hookringer", 8000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	src, _ := NewToneSource(Ringtone(), 8000, 0)
+	eng := runEngine(pb, 8000, func(b []int16) { src.ReadFrame(b) })
+	time.Sleep(1200 * time.Millisecond)
+	eng.stop()
+	pb.Close()
+	r := ring.Stop()
+	// The ringtone warbles every 50 ms: look at 20 ms windows.
+	for _, f := range Ringtone().Freqs {
+		best := 0.0
+		for i := 0; i+960 <= len(r); i += 960 {
+			tone, _ := testlab.ToneLevel(r[i:i+960], testlab.PulseRate, f)
+			best = max(best, tone)
+		}
+		if best < 0.2 {
+			t.Errorf("ringer device: %g Hz peaks at RMS %.3f in 20 ms windows, want ≥ 0.2 (%+v)", f, best, pb.Stats())
+		}
+	}
+	if st := pb.Stats(); st.OutputDevice != "hookringer" {
+		t.Errorf("ringer played on %q", st.OutputDevice)
+	}
+}
