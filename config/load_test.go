@@ -151,6 +151,9 @@ func TestAccountProblemsFieldByField(t *testing.T) {
 		{func(a *Account) { a.Server = "sips:bad_host!" }, "server"},
 		{func(a *Account) { a.Server = "sips:[::1" }, "server"},
 		{func(a *Account) { a.Server = "sips:h;transport=udp" }, "server"},
+		{func(a *Account) { a.Server = "sips://pbx.example.com" }, "server"},
+		{func(a *Account) { a.Server = "sips:alice@pbx.example.com" }, "server"},
+		{func(a *Account) { a.Server = "tel:+441234" }, "server"},
 		{func(a *Account) { a.User = "" }, "user"},
 		{func(a *Account) { a.User = "al ice" }, "user"},
 		{func(a *Account) { a.AuthUser = "x@y" }, "auth_user"},
@@ -170,7 +173,7 @@ func TestAccountProblemsFieldByField(t *testing.T) {
 			t.Errorf("%+v: problems %v, want one on %q", a, ps, tt.field)
 		}
 	}
-	for _, good := range []string{"sips:[2001:db8::1]:5061", "sip:pbx.example.com;transport=TLS", "SIPS:alice@10.0.0.1:5061;lr", "sips:pbx.example.com."} {
+	for _, good := range []string{"sips:[2001:db8::1]:5061", "sip:pbx.example.com;transport=TLS", "SIPS:10.0.0.1:5061;lr", "pbx.example.com", "pbx.example.com:5061", "sips:pbx.example.com."} {
 		if err := CheckServerURI(good); err != nil {
 			t.Errorf("CheckServerURI(%q) = %v", good, err)
 		}

@@ -35,7 +35,9 @@ func (a Account) Problems() []Problem {
 	}
 	add("name", CheckAccountName(a.Name))
 	add("server", CheckServerURI(a.Server))
-	add("user", CheckUser(a.User))
+	if a.User != "" || a.Mode == ModeRegister { // a trunk may go without
+		add("user", CheckUser(a.User))
+	}
 	if a.AuthUser != "" {
 		add("auth_user", CheckUser(a.AuthUser))
 	}
@@ -95,8 +97,9 @@ func CheckUser(u string) error {
 	return nil
 }
 
-// CheckServerURI accepts a SIP server URI that uses TLS: "sips:host[:port][;params]"
-// or "sip:host[:port];transport=tls". RFC 3261 §19.1.
+// CheckServerURI accepts a SIP server URI that uses TLS: "sips:host[:port][;params]",
+// "sip:host[:port];transport=tls" or a bare "host[:port]" (taken as sips:),
+// the forms sip.ParseServerURI reads. RFC 3261 §19.1.
 func CheckServerURI(s string) error {
 	if s == "" {
 		return fmt.Errorf("server is empty: write e.g. sips:pbx.example.com:5061")
@@ -104,18 +107,25 @@ func CheckServerURI(s string) error {
 	if strings.ContainsAny(s, " \t<>\"") {
 		return fmt.Errorf("server %q contains spaces, quotes or angle brackets", s)
 	}
-	scheme, rest, ok := strings.Cut(s, ":")
-	scheme = strings.ToLower(scheme)
-	if !ok || (scheme != "sip" && scheme != "sips") {
+	if l := strings.ToLower(s); strings.HasPrefix(l, "sip/") || strings.HasPrefix(l, "sips/") {
+		return fmt.Errorf("server %q is not a SIP URI: write sips:host (a colon after the scheme, no //)", s)
+	}
+	scheme, rest := "sips", s // a bare host[:port] means sips:
+	if sc, r, ok := strings.Cut(s, ":"); ok && !strings.ContainsAny(sc, ".[") {
+		if _, err := strconv.Atoi(r); err != nil || strings.Contains(r, ";") { // not host:port
+			scheme, rest = strings.ToLower(sc), r
+		}
+	}
+	if scheme != "sip" && scheme != "sips" {
 		return fmt.Errorf("server %q is not a SIP URI: start it with sips: (or sip: with ;transport=tls)", s)
 	}
-	hostport, params, _ := strings.Cut(rest, ";")
-	if i := strings.LastIndexByte(hostport, '@'); i >= 0 {
-		hostport = hostport[i+1:]
-	}
-	if strings.HasPrefix(hostport, "//") {
+	if strings.HasPrefix(rest, "//") {
 		return fmt.Errorf("server %q: SIP URIs have no // after the scheme; write %s:%s", s, scheme, strings.TrimPrefix(rest, "//"))
 	}
+	if strings.ContainsAny(rest, "@?") {
+		return fmt.Errorf("server %q: give the server only, without a user part or ?headers (the user goes in user)", s)
+	}
+	hostport, params, _ := strings.Cut(rest, ";")
 	host, port := hostport, ""
 	if strings.HasPrefix(hostport, "[") {
 		end := strings.IndexByte(hostport, ']')

@@ -1,0 +1,174 @@
+package ui
+
+import (
+	"log/slog"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/driver/desktop"
+
+	"github.com/hookphone/hookphone/assets"
+	"github.com/hookphone/hookphone/config"
+)
+
+// AppID is Hookphone's application ID (FyneApp.toml [Details] ID); Fyne keys
+// the preferences file by it.
+const AppID = "com.hookphone.app"
+
+// Preference keys. Fyne stores preferences as plaintext JSON: never a secret.
+const (
+	prefWidth  = "window.width"
+	prefHeight = "window.height"
+	prefArea   = "window.area"
+)
+
+// defaultSize is the window size on first run.
+var defaultSize = fyne.NewSize(1000, 660)
+
+// Icon is the app icon as a Fyne resource.
+var Icon = fyne.NewStaticResource("hookphone.png", assets.IconPNG)
+
+// View is one area of the main window. Add one by writing a file with a
+// constructor returning a View and listing it in NewShell.
+type View interface {
+	// ID is the area's stable key ("phone", "settings"): stored in preferences.
+	ID() string
+	// Title is the sidebar label.
+	Title() string
+	// Icon is the sidebar icon.
+	Icon() fyne.Resource
+	// Content is the area's widget tree, built once.
+	Content() fyne.CanvasObject
+}
+
+// Deps is what the window needs from the rest of the program. Every field
+// but Async and Log is required.
+type Deps struct {
+	// Paths says where Hookphone's files live (shown in Settings).
+	Paths config.Paths
+	// Config loads and saves the config file (a *config.Store).
+	Config ConfigStore
+	// Secrets keeps passwords and signature secrets (a config.SecretStore).
+	Secrets SecretStore
+	// SecretsNote explains why the fallback file store is in use ("" for the keyring).
+	SecretsNote string
+	// Dial is a URI given on the command line, shown in the Phone area.
+	Dial string
+	// Async runs blocking work off the UI goroutine; nil means `go f()`.
+	// Tests pass a synchronous runner.
+	Async func(func())
+	// Log receives the window's log lines; nil means slog.Default().
+	Log *slog.Logger
+}
+
+// Shell is the main window with its areas, tray menu and remembered geometry.
+type Shell struct {
+	app   fyne.App
+	win   fyne.Window
+	tabs  *container.AppTabs
+	views []View
+	state *configState
+	log   *slog.Logger
+}
+
+// NewShell builds the main window on a (real or test) app. It loads the
+// config once; a broken config does not stop it (Settings shows the problem).
+func NewShell(a fyne.App, d Deps) *Shell {
+	if d.Async == nil {
+		d.Async = func(f func()) { go f() }
+	}
+	if d.Log == nil {
+		d.Log = slog.Default()
+	}
+	s := &Shell{app: a, log: d.Log}
+	s.state = newConfigState(d.Config)
+	if err := s.state.reload(); err != nil {
+		d.Log.Warn("config has errors; running with defaults until it is fixed", "err", err)
+	}
+
+	s.win = a.NewWindow("Hookphone")
+	s.win.SetIcon(Icon)
+	s.views = []View{
+		newPhoneView(s.state, d.Dial, func() { s.Show(settingsID) }),
+		newCallsView(func() { s.Show(phoneID) }),
+		newWebhooksView(s.state),
+		newStreamsView(func() { s.Show(webhooksID) }),
+		newTraceView(func() { s.Show(settingsID) }),
+		newSettingsView(s.win, d, s.state),
+	}
+	items := make([]*container.TabItem, len(s.views))
+	for i, v := range s.views {
+		items[i] = container.NewTabItemWithIcon(v.Title(), v.Icon(), v.Content())
+	}
+	s.tabs = container.NewAppTabs(items...)
+	s.tabs.SetTabLocation(container.TabLocationLeading)
+	s.win.SetContent(s.tabs)
+
+	prefs := a.Preferences()
+	s.Show(prefs.StringWithFallback(prefArea, phoneID))
+	s.tabs.OnSelected = func(*container.TabItem) { prefs.SetString(prefArea, s.Area()) }
+	w := prefs.FloatWithFallback(prefWidth, float64(defaultSize.Width))
+	h := prefs.FloatWithFallback(prefHeight, float64(defaultSize.Height))
+	s.win.Resize(fyne.NewSize(float32(max(w, 480)), float32(max(h, 360))))
+
+	s.win.SetMaster()
+	s.win.SetCloseIntercept(s.Quit)
+	s.win.SetMainMenu(fyne.NewMainMenu(fyne.NewMenu("File", fyne.NewMenuItem("Quit", s.Quit))))
+	if da, ok := a.(desktop.App); ok {
+		da.SetSystemTrayIcon(Icon)
+		da.SetSystemTrayMenu(s.trayMenu())
+		da.SetSystemTrayWindow(s.win)
+	}
+	return s
+}
+
+// trayMenu is the system tray's menu: Show, Hide, Quit.
+func (s *Shell) trayMenu() *fyne.Menu {
+	return fyne.NewMenu("Hookphone",
+		fyne.NewMenuItem("Show", func() { s.win.Show(); s.win.RequestFocus() }),
+		fyne.NewMenuItem("Hide", s.win.Hide),
+		fyne.NewMenuItemSeparator(),
+		&fyne.MenuItem{Label: "Quit", IsQuit: true, Action: s.Quit},
+	)
+}
+
+// Window is the main window.
+func (s *Shell) Window() fyne.Window { return s.win }
+
+// Area returns the ID of the area on show.
+func (s *Shell) Area() string {
+	i := s.tabs.SelectedIndex()
+	if i < 0 || i >= len(s.views) {
+		return ""
+	}
+	return s.views[i].ID()
+}
+
+// Show switches to the area with the given ID (unknown IDs show Phone).
+func (s *Shell) Show(id string) {
+	for i, v := range s.views {
+		if v.ID() == id {
+			s.tabs.SelectIndex(i)
+			return
+		}
+	}
+	s.tabs.SelectIndex(0)
+}
+
+// SaveGeometry remembers the window size and the area on show.
+func (s *Shell) SaveGeometry() {
+	prefs := s.app.Preferences()
+	size := s.win.Canvas().Size()
+	if size.Width >= 100 && size.Height >= 100 {
+		prefs.SetFloat(prefWidth, float64(size.Width))
+		prefs.SetFloat(prefHeight, float64(size.Height))
+	}
+	prefs.SetString(prefArea, s.Area())
+}
+
+// Quit saves the geometry and ends the app.
+func (s *Shell) Quit() {
+	s.SaveGeometry()
+	s.log.Info("quit")
+	s.app.Quit()
+}
