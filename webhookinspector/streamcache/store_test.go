@@ -1,0 +1,247 @@
+package streamcache
+
+import (
+	"context"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/hookphone/hookphone/media/audiofile"
+)
+
+func TestSurvivesReopen(t *testing.T) {
+	clock := newClock(t0)
+	o := newOrigin(t, clock, nil)
+	body := testWAV(t, 1)
+	o.setHandler(func(n int, w http.ResponseWriter, r *http.Request) {
+		serve(w, body, "Cache-Control", "max-age=600", "ETag", `"p"`)
+	})
+	dir := t.TempDir()
+	open := func() *Cache {
+		c, err := Open(context.Background(), Options{Dir: dir, CAPEM: o.ca.CertPEM, Now: clock.Now, Location: time.UTC})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	c := open()
+	if res, err := c.Fetch(context.Background(), o.url("/a.wav")); err != nil || res.Report.Status != StatusMiss {
+		t.Fatalf("first fetch: %v %v", res, err)
+	}
+	c.Close()
+	// A body renamed into place whose row never committed (a crash between
+	// the two) and a stray temporary must both be discarded on open.
+	orphan := filepath.Join(dir, "bodies", "deadbeef.body")
+	os.WriteFile(orphan, []byte("half"), 0o600)
+	os.WriteFile(filepath.Join(dir, "bodies", "x.part"), []byte("half"), 0o600)
+	clock.Advance(time.Minute)
+	c = open()
+	defer c.Close()
+	if _, err := os.Stat(orphan); !os.IsNotExist(err) {
+		t.Fatal("an orphaned body survived Open")
+	}
+	res, err := c.Fetch(context.Background(), o.url("/a.wav"))
+	if err != nil || res.Report.Status != StatusHit || res.Report.FreshForS != 540 || res.Report.Hits != 1 {
+		t.Fatalf("after reopen: %+v %v", res.Report, err)
+	}
+	if len(o.requests()) != 1 {
+		t.Fatalf("origin saw %d requests", len(o.requests()))
+	}
+}
+
+func TestTruncatedStoredBodyDropped(t *testing.T) {
+	// If a stored body file is damaged behind our back (size changed), the
+	// row is dropped on open rather than served.
+	o := newOrigin(t, nil, nil)
+	o.setHandler(func(n int, w http.ResponseWriter, r *http.Request) {
+		serve(w, testWAV(t, 1), "Cache-Control", "max-age=600")
+	})
+	dir := t.TempDir()
+	c, err := Open(context.Background(), Options{Dir: dir, CAPEM: o.ca.CertPEM})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Fetch(context.Background(), o.url("/a.wav")); err != nil {
+		t.Fatal(err)
+	}
+	e, _ := c.store.get(context.Background(), o.url("/a.wav"))
+	c.Close()
+	os.Truncate(filepath.Join(dir, "bodies", e.BodyFile), 10)
+	c, err = Open(context.Background(), Options{Dir: dir, CAPEM: o.ca.CertPEM})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	res, err := c.Fetch(context.Background(), o.url("/a.wav"))
+	if err != nil || res.Report.Status != StatusMiss {
+		t.Fatalf("damaged body: %v %v, want a fresh miss", res.Report.Status, err)
+	}
+}
+
+func TestLRUEviction(t *testing.T) {
+	clock := newClock(t0)
+	o := newOrigin(t, clock, nil)
+	body := testWAV(t, 1) // ~4 KB
+	o.setHandler(func(n int, w http.ResponseWriter, r *http.Request) {
+		serve(w, body, "Cache-Control", "max-age=3600")
+	})
+	c := openCache(t, clock, o.ca, func(opts *Options) { opts.MaxTotalBytes = int64(3*len(body) + 100) })
+	ctx := context.Background()
+	for _, p := range []string{"/1", "/2", "/3"} {
+		clock.Advance(time.Second)
+		if _, err := c.Fetch(ctx, o.url(p)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	clock.Advance(time.Second)
+	if res, _ := c.Fetch(ctx, o.url("/1")); res.Report.Status != StatusHit { // /1 is now the most recent
+		t.Fatalf("/1: %v", res.Report.Status)
+	}
+	clock.Advance(time.Second)
+	if _, err := c.Fetch(ctx, o.url("/4")); err != nil {
+		t.Fatal(err)
+	}
+	for p, want := range map[string]bool{"/1": true, "/2": false, "/3": true, "/4": true} {
+		r, err := c.Report(ctx, o.url(p))
+		stored := err == nil && r.Stored
+		if stored != want {
+			t.Errorf("%s stored=%v, want %v", p, stored, want)
+		}
+	}
+	des, _ := os.ReadDir(c.store.bodies)
+	if len(des) != 3 {
+		t.Errorf("%d body files, want 3", len(des))
+	}
+}
+
+func TestCoalescedFetch(t *testing.T) {
+	o := newOrigin(t, nil, nil)
+	release := make(chan struct{})
+	body := testWAV(t, 1)
+	o.setHandler(func(n int, w http.ResponseWriter, r *http.Request) {
+		<-release
+		serve(w, body, "Cache-Control", "max-age=3600")
+	})
+	c := openCache(t, nil, o.ca, nil)
+	url := o.url("/same.wav")
+	const callers = 8
+	var wg sync.WaitGroup
+	results := make([]*Result, callers)
+	errs := make([]error, callers)
+	for i := range callers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			results[i], errs[i] = c.Fetch(context.Background(), url)
+		}()
+	}
+	for deadline := time.Now().Add(30 * time.Second); c.waiting(url) < callers; {
+		if time.Now().After(deadline) {
+			t.Fatalf("only %d callers joined", c.waiting(url))
+		}
+		time.Sleep(time.Millisecond)
+	}
+	close(release)
+	wg.Wait()
+	for i := range callers {
+		if errs[i] != nil || results[i].Report.Status != StatusMiss {
+			t.Fatalf("caller %d: %v %v", i, errs[i], results[i])
+		}
+	}
+	if n := len(o.requests()); n != 1 {
+		t.Fatalf("origin saw %d requests for %d concurrent callers, want 1", n, callers)
+	}
+}
+
+func TestBodyPeaksAndAPI(t *testing.T) {
+	o := newOrigin(t, nil, nil)
+	body := testWAV(t, 3)
+	o.setHandler(func(n int, w http.ResponseWriter, r *http.Request) {
+		serve(w, body, "Cache-Control", "max-age=3600", "ETag", `"x"`)
+	})
+	c := openCache(t, nil, o.ca, func(opts *Options) { opts.PeakBuckets = 50 })
+	ctx := context.Background()
+	errs := c.AddURLs(ctx, o.url("/a.wav"), o.url("/a.wav#frag"), "ftp://nope", o.url("/b.wav"))
+	if len(errs) != 1 || errs["ftp://nope"] == nil {
+		t.Fatalf("AddURLs errors %v, want one for the ftp URL", errs)
+	}
+	if n := len(o.requests()); n != 2 {
+		t.Fatalf("AddURLs made %d requests, want 2 (duplicates and fragments folded)", n)
+	}
+	c.AddURLs(ctx, o.url("/a.wav")) // already seen: no request
+	if n := len(o.requests()); n != 2 {
+		t.Fatalf("AddURLs refetched a known URL")
+	}
+	list, err := c.List(ctx, 0, 10)
+	if err != nil || len(list) != 2 {
+		t.Fatalf("List: %d %v", len(list), err)
+	}
+	r, err := c.Report(ctx, o.url("/a.wav"))
+	if err != nil || r.Format != "wav" || r.SampleRate != 8000 || r.BitDepth != 16 || !r.StreamAccepted || r.DurationS != 0.25 {
+		t.Fatalf("report %+v %v", r, err)
+	}
+	peaks, err := c.Peaks(ctx, o.url("/a.wav"))
+	if err != nil || len(peaks) != 50 {
+		t.Fatalf("peaks: %d %v", len(peaks), err)
+	}
+	f, err := c.OpenBody(ctx, o.url("/a.wav"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rd, err := audiofile.NewReader(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, _ := audiofile.Peaks(rd, 50)
+	f.Close()
+	for i := range want {
+		if want[i] != peaks[i] {
+			t.Fatalf("stored peak %d = %v, recomputed %v", i, peaks[i], want[i])
+		}
+	}
+	res, err := c.Revalidate(ctx, o.url("/a.wav"))
+	if err != nil || res.Report.Status != StatusMiss {
+		// The origin here ignores If-None-Match, so revalidation gets a 200.
+		t.Fatalf("revalidate: %v %v", res.Report.Status, err)
+	}
+	if last := o.requests()[len(o.requests())-1]; last.IfNoneMatch != `"x"` {
+		t.Fatalf("revalidate sent If-None-Match %q", last.IfNoneMatch)
+	}
+	if ok, err := c.Evict(ctx, o.url("/a.wav")); !ok || err != nil {
+		t.Fatalf("evict: %v %v", ok, err)
+	}
+	if _, err := c.OpenBody(ctx, o.url("/a.wav")); err == nil {
+		t.Fatal("evicted body still opens")
+	}
+	des, _ := os.ReadDir(c.store.bodies)
+	if len(des) != 1 {
+		t.Fatalf("%d body files after evicting one of two", len(des))
+	}
+}
+
+func TestBadURL(t *testing.T) {
+	c := openCache(t, nil, nil, nil)
+	for _, u := range []string{"", "prompt.mp3", "file:///etc/passwd", "https://", "http://[::1"} {
+		if _, err := c.Fetch(context.Background(), u); err == nil {
+			t.Errorf("%q accepted", u)
+		}
+	}
+}
+
+func TestUnreachableOriginWithoutCopy(t *testing.T) {
+	o := newOrigin(t, nil, nil)
+	url := o.url("/gone.wav")
+	o.srv.Close()
+	c := openCache(t, nil, o.ca, nil)
+	_, err := c.Fetch(context.Background(), url)
+	if err == nil {
+		t.Fatal("fetch from a closed server succeeded")
+	}
+	if got := err.Error(); !strings.Contains(got, "cannot connect") {
+		t.Fatalf("error %q, want a clear connection failure", got)
+	}
+}
