@@ -9,8 +9,7 @@ import (
 // frame per tick. It reorders by timestamp, drops packets that arrive after
 // their playout time, conceals gaps with [plc], and moves its target delay
 // with the measured interarrival jitter (RFC 3550 A.8) between minTarget
-// and maxTarget: it grows by stalling playout when it runs dry and shrinks
-// by skipping a frame when it has held too much for a while.
+// and maxTarget (see Pop for how the actual delay follows the target).
 type jitterBuffer struct {
 	rate      int
 	frame     int // samples per Pop
@@ -25,7 +24,8 @@ type jitterBuffer struct {
 	synced  bool
 	pts     uint32 // timestamp of the next sample to play
 	ssrc    uint32
-	excess  int // consecutive pops with more than target+2 frames held
+	arrived bool // a packet was kept since the last stall
+	excess  int  // consecutive pops with more than target+2 frames held
 
 	stats   rxStats // only its jitter part is used here
 	plc     plc
@@ -39,7 +39,7 @@ type jbPacket struct {
 
 // jbCounters are cumulative, for [Stats].
 type jbCounters struct {
-	late, duplicate, concealed, skipped, played, resets int64
+	late, duplicate, concealed, skipped, stalls, played, resets int64
 }
 
 func newJitterBuffer(rate, frame int, minT, maxT time.Duration) *jitterBuffer {
@@ -85,6 +85,7 @@ func (jb *jitterBuffer) Push(ssrc, ts uint32, pcm []int16, arrival uint32) bool 
 	jb.pkts = append(jb.pkts, jbPacket{})
 	copy(jb.pkts[i+1:], jb.pkts[i:])
 	jb.pkts[i] = jbPacket{ts: ts, pcm: buf}
+	jb.arrived = true
 	// Overflow: never hold more than the maximum target plus a frame.
 	for jb.depth() > jb.maxTarget+jb.frame && len(jb.pkts) > 1 {
 		jb.dropOldest()
@@ -155,35 +156,46 @@ func (jb *jitterBuffer) Target() time.Duration {
 }
 
 // Pop fills out (one frame) with audio for the next playout slot.
+//
+// Before the first packet has been played it waits until the target is
+// buffered. Afterwards an empty buffer is treated as loss (conceal and move
+// on: a packet that turns up later is late and dropped); a buffer more than
+// a frame below its target stalls for one concealed frame, which is how the
+// delay grows when jitter rises; a buffer more than two frames above its
+// target for ten frames in a row skips a frame, which is how it shrinks.
 func (jb *jitterBuffer) Pop(out []int16) {
-	if !jb.playing {
+	if !jb.started {
 		if !jb.synced || jb.depth() < jb.target {
 			jb.fillGap(out)
 			return
 		}
 		jb.playing, jb.started = true, true
 	}
-	// Shrink: too much held for 10 frames in a row ⇒ skip one frame.
-	if jb.depth() > jb.target+2*jb.frame {
+	jb.discardPlayed()
+	if len(jb.pkts) == 0 && jb.plc.lost >= plcSilence {
+		// The stream stopped (hold, silence suppression, a dead peer): play
+		// silence and start afresh, prebuffering, with the next packet.
+		jb.started, jb.playing, jb.synced = false, false, false
+		clear(out)
+		return
+	}
+	d := jb.depth()
+	if d > 0 && d < jb.target-jb.frame && jb.arrived {
+		jb.arrived = false  // stall at most once per arrival, so a stopped stream drains
+		jb.concealInto(out) // stall: the playout point stays, the delay grows
+		jb.counter.stalls++
+		return
+	}
+	if d > jb.target+2*jb.frame {
 		jb.excess++
 		if jb.excess >= 10 {
 			jb.excess = 0
 			jb.pts += uint32(jb.frame)
 			jb.counter.skipped++
+			jb.discardPlayed()
 		}
 	} else {
 		jb.excess = 0
-	}
-	for len(jb.pkts) > 0 && tsDiff(jb.pkts[0].ts+uint32(len(jb.pkts[0].pcm)), jb.pts) <= 0 {
-		jb.release(jb.pkts[0])
-		jb.pkts = jb.pkts[1:]
-	}
-	if len(jb.pkts) == 0 {
-		// Ran dry: conceal and stall (the playout point stays), so that the
-		// delay grows to the jitter actually seen.
-		jb.playing = false
-		jb.fillGap(out)
-		return
 	}
 	pos := 0
 	for pos < len(out) {
@@ -197,7 +209,6 @@ func (jb *jitterBuffer) Pop(out []int16) {
 		}
 		if idx < 0 {
 			jb.concealInto(out[pos:])
-			pos = len(out)
 			break
 		}
 		p := jb.pkts[idx]
@@ -214,6 +225,14 @@ func (jb *jitterBuffer) Pop(out []int16) {
 		pos += n
 	}
 	jb.pts += uint32(len(out))
+}
+
+// discardPlayed releases packets wholly before the playout point.
+func (jb *jitterBuffer) discardPlayed() {
+	for len(jb.pkts) > 0 && tsDiff(jb.pkts[0].ts+uint32(len(jb.pkts[0].pcm)), jb.pts) <= 0 {
+		jb.release(jb.pkts[0])
+		jb.pkts = jb.pkts[1:]
+	}
 }
 
 // fillGap is called while buffering or stalled: conceal right after audio,

@@ -2,6 +2,7 @@ package media
 
 import (
 	"context"
+	"log/slog"
 	"math"
 	"net/netip"
 	"sync"
@@ -97,6 +98,9 @@ func dominantFrequency(x []int16) float64 {
 func newSession(t *testing.T, cfg Config) *Session {
 	t.Helper()
 	cfg.LocalIP = netip.MustParseAddr("127.0.0.1")
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
 	s, err := NewSession(context.Background(), cfg)
 	if err != nil {
 		t.Fatalf("new session: %v", err)

@@ -101,7 +101,7 @@ func readRemote(sd *sdp.SessionDescription) (*remoteMedia, error) {
 		}
 	}
 	if md == nil {
-		return nil, notAcceptable(304, "no audio stream offered (no m=audio line with a non-zero port)")
+		return nil, notAcceptable(304, "no audio stream (no m=audio line with a non-zero port)")
 	}
 	rm.proto = strings.Join(md.MediaName.Protos, "/")
 	rm.port = md.MediaName.Port.Value
