@@ -66,16 +66,14 @@ func (m *CallManager) handleReinvite(req *sip.Request, tx sip.ServerTransaction)
 		m.log.Warn("answer re-INVITE", "call", c.ID, "err", err)
 		return
 	}
-	// The offer's direction is the far end's view: sendonly or inactive
-	// from them means they hold us (RFC 3264 §8.4).
-	held := !neg.Direction.Receives() || neg.Direction == media.DirectionInactive
+	// neg.Direction is our side of the answer: a far end that offers
+	// sendonly or inactive (RFC 3264 §8.4) leaves us recvonly or inactive,
+	// i.e. not sending: they hold us.
+	held := !neg.Direction.Sends()
 	c.mu.Lock()
 	c.neg = neg
 	local := c.localHold
 	c.remoteHold = held && !local
-	if local {
-		c.remoteHold = neg.Direction == media.DirectionInactive && false
-	}
 	remote := c.remoteHold
 	c.mu.Unlock()
 	switch {
