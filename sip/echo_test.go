@@ -7,7 +7,7 @@ import (
 
 // newEchoClient starts the echo service and a call manager on an endpoint
 // that trusts the echo's CA (verification on, no pinning).
-func newEchoClient(t *testing.T) (*EchoServer, *CallManager) {
+func newEchoClient(t *testing.T, cfgs ...CallManagerConfig) (*EchoServer, *CallManager) {
 	t.Helper()
 	ctx := ctxFor(t, 30*time.Second)
 	echo, err := StartEchoServer(ctx, EchoConfig{Logger: testLogger(t)})
@@ -24,7 +24,12 @@ func newEchoClient(t *testing.T) (*EchoServer, *CallManager) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { e.Close() })
-	m, err := NewEndpointCallManager(e, CallManagerConfig{Logger: testLogger(t)})
+	cfg := CallManagerConfig{}
+	if len(cfgs) > 0 {
+		cfg = cfgs[0]
+	}
+	cfg.Logger = testLogger(t)
+	m, err := NewEndpointCallManager(e, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
