@@ -327,6 +327,7 @@ func (s *Session) tickLoop(ctx context.Context, src Source, sink Sink) {
 				nextRTCP = now.Add(s.rtcpDelay())
 			}
 			s.checkNoMedia(p, now)
+			s.ticks.Add(1)
 		}
 	}
 }

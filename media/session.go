@@ -158,6 +158,7 @@ type Session struct {
 	done          chan struct{}
 
 	noMediaRaised atomic.Bool
+	ticks         atomic.Int64 // tick goroutine iterations, for tests and diagnostics
 	dtmfRx        dtmfReceiver // guarded by rx.mu
 
 	rx     rxState // receive-side statistics and the jitter buffer
