@@ -162,6 +162,9 @@ func ParseTarget(s, defaultDomain string) (sip.Uri, error) {
 	if err := ValidateUser(user); err != nil {
 		return sip.Uri{}, fmt.Errorf("destination %q: %w", s, err)
 	}
+	if hasAt && hostport == "" {
+		return sip.Uri{}, fmt.Errorf("destination %q: nothing after '@'; write user@host", s)
+	}
 	if hostport == "" {
 		if defaultDomain == "" {
 			return sip.Uri{}, fmt.Errorf("destination %q: no domain; write user@host", s)
