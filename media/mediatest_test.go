@@ -97,6 +97,11 @@ func dominantFrequency(x []int16) float64 {
 // newSession makes a session on 127.0.0.1 closed at test end.
 func newSession(t *testing.T, cfg Config) *Session {
 	t.Helper()
+	return newSessionTB(t, cfg)
+}
+
+func newSessionTB(t testing.TB, cfg Config) *Session {
+	t.Helper()
 	cfg.LocalIP = netip.MustParseAddr("127.0.0.1")
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
