@@ -139,4 +139,3 @@ func FuzzTelephoneEvent(f *testing.F) {
 		}
 	})
 }
-
