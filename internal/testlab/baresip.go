@@ -263,6 +263,26 @@ func (b *Baresip) AOR() string {
 	return "sip:" + b.Cfg.User + "@" + host
 }
 
+// CPUTime is the CPU time (user + system) baresip has used so far, read
+// from /proc/<pid>/stat (clock ticks of 1/100 s on Linux).
+func (b *Baresip) CPUTime() time.Duration {
+	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", b.cmd.Process.Pid))
+	if err != nil {
+		return 0
+	}
+	s := string(raw)
+	if i := strings.LastIndexByte(s, ')'); i >= 0 {
+		s = s[i+1:]
+	}
+	f := strings.Fields(s)
+	if len(f) < 13 {
+		return 0
+	}
+	ut, _ := strconv.ParseInt(f[11], 10, 64)
+	st, _ := strconv.ParseInt(f[12], 10, 64)
+	return time.Duration(ut+st) * 10 * time.Millisecond
+}
+
 // Log returns what baresip has written to its log so far.
 func (b *Baresip) Log() string {
 	raw, _ := os.ReadFile(filepath.Join(b.Dir, "baresip.log"))

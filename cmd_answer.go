@@ -1,0 +1,117 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/hookphone/hookphone/sip"
+)
+
+func init() {
+	register(command{name: "answer", summary: "wait for one incoming call, answer it (SRTP), play/record WAV, report", run: runAnswer})
+}
+
+func runAnswer(ctx context.Context, cio cliIO, args []string) int {
+	fs := newFlagSet(cio, "answer", "[account flags] [--play F.wav] [--record F.wav] [--duration 10s] [--wait 0] [--json]")
+	var af callAccountFlags
+	af.add(fs)
+	play := fs.String("play", "", "WAV file to send (any common rate, mono/stereo 16-bit; resampled to 8 kHz)")
+	record := fs.String("record", "", "WAV file to record what we hear (8 kHz mono 16-bit)")
+	duration := fs.Duration("duration", 10*time.Second, "hang up this long after answering (the caller may hang up first)")
+	wait := fs.Duration("wait", 0, "give up (result timeout) when no call arrives within this; 0 waits until interrupted")
+	asJSON := fs.Bool("json", false, "print JSON objects, one per line; the last is the result")
+	if code, ok := parseFlags(fs, args); !ok {
+		return code
+	}
+	if *duration <= 0 || *duration > 24*time.Hour {
+		fmt.Fprintln(cio.stderr, "hookphone answer: --duration must be between 1s and 24h")
+		return exitUsage
+	}
+	if *wait < 0 {
+		fmt.Fprintln(cio.stderr, "hookphone answer: --wait must not be negative")
+		return exitUsage
+	}
+	acct, err := af.account(cio, fs)
+	if err != nil {
+		fmt.Fprintf(cio.stderr, "hookphone answer: %v\n", strings.ReplaceAll(err.Error(), "\n", "; "))
+		return exitUsage
+	}
+	if acct.Mode != sip.ModeRegister {
+		fmt.Fprintln(cio.stderr, "hookphone answer: needs a registering account (drop --no-register): calls arrive on the registered flow")
+		return exitUsage
+	}
+	p := printer{w: cio.stdout, json: *asJSON}
+	log := cliLogger(cio)
+	au, err := openCallAudio(ctx, *play, *record, af.device, log)
+	if err != nil {
+		return failf(cio, "answer", "%v", err)
+	}
+	defer au.close()
+	incoming := make(chan *sip.Call, 4)
+	setupCtx, cancel := context.WithTimeout(ctx, 60*time.Second)
+	sess, err := openCallSession(setupCtx, acct, log, func(c *sip.Call) { incoming <- c })
+	cancel()
+	if err != nil {
+		printCallResult(p, callResult{Result: "failed", Error: err.Error()})
+		return failf(cio, "answer", "%v", err)
+	}
+	defer sess.close()
+	p.event(map[string]any{"event": "waiting", "aor": acct.AOR()}, "registered as "+acct.AOR()+"; waiting for a call")
+	var waitC <-chan time.Time
+	if *wait > 0 {
+		t := time.NewTimer(*wait)
+		defer t.Stop()
+		waitC = t.C
+	}
+	var c *sip.Call
+	select {
+	case c = <-incoming:
+	case <-waitC:
+		r := callResult{Result: sip.ResultTimeout.String(), Error: fmt.Sprintf("no call within %s", *wait)}
+		printCallResult(p, r)
+		return failf(cio, "answer", "timeout: %s", r.Error)
+	case <-ctx.Done():
+		r := callResult{Result: sip.ResultCancelled.String(), Error: "interrupted while waiting for a call"}
+		printCallResult(p, r)
+		return failf(cio, "answer", "cancelled: %s", r.Error)
+	}
+	// Further calls while this one runs are busy.
+	go func() {
+		for extra := range incoming {
+			rctx, rcancel := context.WithTimeout(context.Background(), 5*time.Second)
+			_ = extra.Reject(rctx, 486)
+			rcancel()
+		}
+	}()
+	ch, stop := c.Subscribe(256)
+	defer stop()
+	p.event(map[string]any{"event": "incoming", "remote": c.Remote, "call_id": c.ID}, "incoming call from "+c.Remote)
+	digitsCh := make(chan string, 1)
+	go func() { digitsCh <- followCall(c, p, ch) }()
+	actx, acancel := context.WithTimeout(ctx, 40*time.Second)
+	err = c.Answer(actx, sip.AnswerOptions{Source: au.src, Sink: au.sink})
+	acancel()
+	if err == nil {
+		inCall(ctx, c, "", *duration, log)
+	}
+	hctx, hcancel := context.WithTimeout(context.Background(), 15*time.Second)
+	_ = c.Hangup(hctx)
+	hcancel()
+	var received string
+	select {
+	case received = <-digitsCh:
+	case <-time.After(5 * time.Second):
+	}
+	if err := au.close(); err != nil {
+		log.Error("close audio files", "err", err)
+	}
+	r := resultFromInfo(c.Info())
+	r.DTMFReceived = received
+	printCallResult(p, r)
+	if r.Result != sip.ResultAnswered.String() {
+		return failf(cio, "answer", "%s: %s", r.Result, r.Error)
+	}
+	return exitOK
+}
