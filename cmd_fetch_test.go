@@ -1,0 +1,206 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"crypto/tls"
+
+	"github.com/hookphone/hookphone/internal/pki"
+	"github.com/hookphone/hookphone/media/audiofile"
+)
+
+var (
+	fetchBinOnce sync.Once
+	fetchBin     string
+	fetchBinErr  error
+)
+
+// hookphoneBinary builds the real binary once for the fetch tests.
+func hookphoneBinary(t *testing.T) string {
+	t.Helper()
+	fetchBinOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "hookphone-fetch-test")
+		if err != nil {
+			fetchBinErr = err
+			return
+		}
+		fetchBin = filepath.Join(dir, "hookphone")
+		out, err := exec.Command("go", "build", "-tags", "migrated_fynedo", "-o", fetchBin, ".").CombinedOutput()
+		if err != nil {
+			fetchBinErr = fmt.Errorf("go build: %v\n%s", err, out)
+		}
+	})
+	if fetchBinErr != nil {
+		t.Fatal(fetchBinErr)
+	}
+	return fetchBin
+}
+
+type fetchRun struct {
+	code           int
+	stdout, stderr string
+	result         map[string]any
+}
+
+func runFetchBinary(t *testing.T, env []string, args ...string) fetchRun {
+	t.Helper()
+	cmd := exec.Command(hookphoneBinary(t), append([]string{"fetch"}, args...)...)
+	cmd.Env = env
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	r := fetchRun{stdout: out.String(), stderr: errb.String()}
+	if ee, ok := err.(*exec.ExitError); ok {
+		r.code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(r.stdout), "\n")
+	if last := lines[len(lines)-1]; strings.HasPrefix(last, "{") {
+		if err := json.Unmarshal([]byte(last), &r.result); err != nil {
+			t.Fatalf("result line %q: %v", last, err)
+		}
+	}
+	return r
+}
+
+// TestFetchEndToEnd runs `hookphone fetch` as a process against a real
+// HTTPS server with a throwaway CA: miss, then hit from the on-disk cache,
+// then the failures a user meets.
+func TestFetchEndToEnd(t *testing.T) {
+	ca, err := pki.NewCA("fetch e2e CA", time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	leaf, err := ca.Issue("127.0.0.1", []string{"127.0.0.1"}, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wav := e2eWAV(t)
+	var mu sync.Mutex
+	requests := 0
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		requests++
+		mu.Unlock()
+		switch r.URL.Path {
+		case "/prompt.wav":
+			w.Header().Set("Cache-Control", "public, max-age=600")
+			w.Header().Set("ETag", `"p1"`)
+			w.Header().Set("Content-Type", "audio/wav")
+			w.Write(wav)
+		case "/login":
+			w.Header().Set("Content-Type", "text/html")
+			w.Write([]byte("<!DOCTYPE html><html>sign in</html>"))
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	srv.TLS = &tls.Config{Certificates: []tls.Certificate{leaf.TLS}}
+	srv.StartTLS()
+	defer srv.Close()
+	dir := t.TempDir()
+	caFile := filepath.Join(dir, "ca.pem")
+	if err := os.WriteFile(caFile, ca.CertPEM, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env := append(os.Environ(), "XDG_CACHE_HOME="+filepath.Join(dir, "cache"), "XDG_DATA_HOME="+filepath.Join(dir, "data"), "XDG_CONFIG_HOME="+filepath.Join(dir, "config"))
+	url := srv.URL + "/prompt.wav"
+
+	first := runFetchBinary(t, env, url, "--ca", caFile, "--json")
+	if first.code != 0 {
+		t.Fatalf("first fetch: exit %d, stderr %q", first.code, first.stderr)
+	}
+	r := first.result
+	if r["status"] != "miss" || r["format"] != "wav" || r["bytes"] != float64(len(wav)) || r["duration_s"] != 0.25 || r["stream_accepted"] != true {
+		t.Fatalf("first result %v", r)
+	}
+	if fresh, _ := r["fresh_for_s"].(float64); fresh < 590 || fresh > 600 {
+		t.Fatalf("fresh_for_s %v, want about 600", r["fresh_for_s"])
+	}
+	if _, err := os.Stat(filepath.Join(dir, "cache", "hookphone", "streams", "streamcache.db")); err != nil {
+		t.Fatalf("cache not in the XDG cache dir: %v", err)
+	}
+
+	second := runFetchBinary(t, env, "--json", "--ca", caFile, url) // flags before the URL work too
+	if second.code != 0 || second.result["status"] != "hit" || second.result["hits"] != float64(1) {
+		t.Fatalf("second fetch: exit %d result %v stderr %q", second.code, second.result, second.stderr)
+	}
+	mu.Lock()
+	if requests != 1 {
+		t.Fatalf("server saw %d requests; the second run should be a hit", requests)
+	}
+	mu.Unlock()
+
+	human := runFetchBinary(t, env, url, "--ca", caFile)
+	if human.code != 0 || !strings.Contains(human.stdout, "status       hit") || !strings.Contains(human.stdout, "the platform may keep serving this copy until") {
+		t.Fatalf("human output:\n%s", human.stdout)
+	}
+
+	closed, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closedURL := "https://" + closed.Addr().String() + "/x.wav"
+	closed.Close()
+	for _, tc := range []struct {
+		name string
+		args []string
+		code int
+		want string
+	}{
+		{"unknown CA", []string{url + "?other", "--json"}, 1, "unknown authority"},
+		{"nothing listening", []string{closedURL, "--ca", caFile}, 1, "cannot connect"},
+		{"404", []string{srv.URL + "/missing.wav", "--ca", caFile}, 1, "404 Not Found"},
+		{"HTML instead of audio", []string{srv.URL + "/login", "--ca", caFile}, 1, "HTML page"},
+		{"not a URL", []string{"prompt.wav"}, 2, "not an http"},
+		{"two URLs", []string{url, url}, 2, "exactly one URL"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := runFetchBinary(t, env, tc.args...)
+			errLines := strings.Split(strings.TrimSpace(got.stderr), "\n")
+			if got.code != tc.code || !strings.Contains(got.stderr, tc.want) {
+				t.Fatalf("exit %d stderr %q; want %d mentioning %q", got.code, got.stderr, tc.code, tc.want)
+			}
+			if tc.code == 1 && len(errLines) != 1 {
+				t.Fatalf("reason is %d lines, want one: %q", len(errLines), got.stderr)
+			}
+		})
+	}
+}
+
+func e2eWAV(t *testing.T) []byte {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "p.wav")
+	w, err := audiofile.CreateWAV(path, 8000, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := make([]int16, 2000)
+	for i := range s {
+		s[i] = int16(i * 13)
+	}
+	if err := w.WriteInt16(s); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
