@@ -167,15 +167,19 @@ func (c *recordingConn) feed(p []byte) {
 	}
 }
 
-// headEnd returns the index just past the blank line ending a head, looking
-// from near start, or -1.
+// headEnd returns the index just past the blank line ending a head (the
+// first LF followed by LF or CRLF), looking from near start, or -1.
 func headEnd(b []byte, start int) int {
-	from := max(0, start-3)
-	if i := bytes.Index(b[from:], []byte("\r\n\r\n")); i >= 0 {
-		return from + i + 4
-	}
-	if i := bytes.Index(b[from:], []byte("\n\n")); i >= 0 {
-		return from + i + 2
+	for i := max(0, start-2); i < len(b); i++ {
+		if b[i] != '\n' {
+			continue
+		}
+		if i+1 < len(b) && b[i+1] == '\n' {
+			return i + 2
+		}
+		if i+2 < len(b) && b[i+1] == '\r' && b[i+2] == '\n' {
+			return i + 3
+		}
 	}
 	return -1
 }

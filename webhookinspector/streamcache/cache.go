@@ -350,7 +350,9 @@ func (c *Cache) fetch(ctx context.Context, key string, req fetchReq) (*Result, e
 			if err := c.store.touch(ctx, key, now, StatusHit, ""); err != nil {
 				return nil, err
 			}
-			return c.resultFor(ctx, key, nil)
+			candidate.Hits++
+			candidate.LastAccess, candidate.Outcome, candidate.Why = now, StatusHit, ""
+			return &Result{Report: c.report(candidate)}, nil
 		}
 	}
 	var validate *entry

@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"github.com/hookphone/hookphone/internal/sqlitedb"
@@ -82,6 +83,11 @@ func (e *entry) timing() timing {
 type store struct {
 	db     *sql.DB
 	bodies string
+	// lazy is one connection with synchronous=NORMAL for recording hits: a
+	// hit count or access time lost to a power cut harms nothing, and an
+	// fsync per hit would make a hit slower than downloading the file.
+	lazyMu sync.Mutex
+	lazy   *sql.Conn
 }
 
 func openStore(ctx context.Context, dir string) (*store, error) {
@@ -102,6 +108,15 @@ func openStore(ctx context.Context, dir string) (*store, error) {
 		db.Close()
 		return nil, err
 	}
+	lazy, err := db.Conn(ctx)
+	if err == nil {
+		_, err = lazy.ExecContext(ctx, `PRAGMA synchronous=NORMAL`)
+	}
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("stream cache: %w", err)
+	}
+	s.lazy = lazy
 	return s, nil
 }
 
@@ -150,7 +165,12 @@ func (s *store) recover(ctx context.Context) error {
 	return nil
 }
 
-func (s *store) close() error { return s.db.Close() }
+func (s *store) close() error {
+	s.lazyMu.Lock()
+	s.lazy.Close()
+	s.lazyMu.Unlock()
+	return s.db.Close()
+}
 
 const entryColumns = `url, final_url, redirects, status_code, header, req_header, request_time, response_time,
 	stored, body_file, body_size, body_sha256, audio, audio_error, peaks, hits, first_seen, last_access, outcome, why`
@@ -258,9 +278,11 @@ func (s *store) put(ctx context.Context, e *entry) error {
 	return nil
 }
 
-// touch records a reuse of the stored response.
+// touch records a reuse of the stored response (without an fsync: see lazy).
 func (s *store) touch(ctx context.Context, url string, now time.Time, outcome Status, why string) error {
-	_, err := s.db.ExecContext(ctx, `UPDATE entries SET hits = hits + 1, last_access = ?, outcome = ?, why = ? WHERE url = ?`,
+	s.lazyMu.Lock()
+	defer s.lazyMu.Unlock()
+	_, err := s.lazy.ExecContext(ctx, `UPDATE entries SET hits = hits + 1, last_access = ?, outcome = ?, why = ? WHERE url = ?`,
 		now.UnixNano(), outcome.String(), why, url)
 	if err != nil {
 		return fmt.Errorf("stream cache: record hit on %s: %w", url, err)
