@@ -83,9 +83,10 @@ func OpenSecrets(ctx context.Context, fallbackPath, mode string) (store SecretSt
 	return nil, "", fmt.Errorf("%s=%q: want auto, keyring or file", SecretStoreEnv, mode)
 }
 
-// sessionBusAvailable reports whether a D-Bus session bus is advertised, without
-// starting one (godbus would otherwise try dbus-launch).
-func sessionBusAvailable() error {
+// SessionBusAvailable reports whether a D-Bus session bus is advertised,
+// without starting one (godbus would otherwise try dbus-launch). The secret
+// store and the system tray both need one on Linux.
+func SessionBusAvailable() error {
 	if a := os.Getenv("DBUS_SESSION_BUS_ADDRESS"); a != "" && a != "autolaunch:" {
 		return nil
 	}

@@ -20,7 +20,7 @@ func NewKeyringStore(service string) *KeyringStore { return &KeyringStore{servic
 
 // Probe checks that a Secret Service answers (looking up an item that need not exist).
 func (k *KeyringStore) Probe(ctx context.Context) error {
-	if err := sessionBusAvailable(); err != nil {
+	if err := SessionBusAvailable(); err != nil {
 		return err
 	}
 	return withTimeout(ctx, "probe", func() error {

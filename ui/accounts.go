@@ -40,6 +40,7 @@ type accountsView struct {
 	form    *widget.Form
 	status  *widget.Label
 	confirm *dialog.ConfirmDialog // the open delete confirmation, if any
+	right   *fyne.Container        // heading, form and status: relaid out when the status changes
 
 	name, display, server, user, password, authUser, domain *widget.Entry
 	listen, caFile, fingerprint, suites, codecs, device     *widget.Entry
@@ -95,11 +96,11 @@ func newAccountsView(win fyne.Window, d Deps, state *configState) *accountsView 
 	v.status = widget.NewLabel("")
 	v.status.Wrapping = fyne.TextWrapWord
 	v.heading = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
-	right := container.NewBorder(v.heading,
+	v.right = container.NewBorder(v.heading,
 		container.NewVBox(v.status, container.NewHBox(layout.NewSpacer(), v.revert, v.save)), nil, nil,
 		container.NewVScroll(v.form))
 
-	split := container.NewHSplit(left, right)
+	split := container.NewHSplit(left, v.right)
 	split.Offset = 0.27
 	v.content = split
 
@@ -373,14 +374,24 @@ func (v *accountsView) setStatus(text string, imp widget.Importance) {
 	} else {
 		v.status.Show()
 	}
+	if v.right != nil {
+		// The status may take more or fewer lines. A wrapped label knows its
+		// height only once it has its width, so lay out twice.
+		v.right.Refresh()
+		v.right.Refresh()
+	}
 }
 
 // saveForm validates the form, writes the config (atomically, with backup)
 // and stores the password, then shows the outcome under the form.
 func (v *accountsView) saveForm() {
-	if err := v.form.Validate(); err != nil {
-		v.setStatus("Not saved: "+err.Error(), widget.DangerImportance)
-		return
+	for _, it := range v.form.Items {
+		if w, ok := it.Widget.(fyne.Validatable); ok {
+			if err := w.Validate(); err != nil {
+				v.setStatus("Not saved: "+it.Text+": "+err.Error(), widget.DangerImportance)
+				return
+			}
+		}
 	}
 	acct := v.accountFromForm()
 	next := v.state.cfg.Clone()

@@ -54,6 +54,10 @@ type Deps struct {
 	SecretsNote string
 	// Dial is a URI given on the command line, shown in the Phone area.
 	Dial string
+	// Tray puts an icon with a Show/Hide/Quit menu in the system tray. On
+	// Linux it needs a D-Bus session bus (StatusNotifierItem); without one
+	// Fyne's systray panics on quit, so Run sets it only when a bus answers.
+	Tray bool
 	// Async runs blocking work off the UI goroutine; nil means `go f()`.
 	// Tests pass a synchronous runner.
 	Async func(func())
@@ -69,6 +73,8 @@ type Shell struct {
 	views []View
 	state *configState
 	log   *slog.Logger
+
+	settings *settingsView
 }
 
 // NewShell builds the main window on a (real or test) app. It loads the
@@ -94,8 +100,9 @@ func NewShell(a fyne.App, d Deps) *Shell {
 		newWebhooksView(s.state),
 		newStreamsView(func() { s.Show(webhooksID) }),
 		newTraceView(func() { s.Show(settingsID) }),
-		newSettingsView(s.win, d, s.state),
 	}
+	s.settings = newSettingsView(s.win, d, s.state)
+	s.views = append(s.views, s.settings)
 	items := make([]*container.TabItem, len(s.views))
 	for i, v := range s.views {
 		items[i] = container.NewTabItemWithIcon(v.Title(), v.Icon(), v.Content())
@@ -113,8 +120,7 @@ func NewShell(a fyne.App, d Deps) *Shell {
 
 	s.win.SetMaster()
 	s.win.SetCloseIntercept(s.Quit)
-	s.win.SetMainMenu(fyne.NewMainMenu(fyne.NewMenu("File", fyne.NewMenuItem("Quit", s.Quit))))
-	if da, ok := a.(desktop.App); ok {
+	if da, ok := a.(desktop.App); ok && d.Tray {
 		da.SetSystemTrayIcon(Icon)
 		da.SetSystemTrayMenu(s.trayMenu())
 		da.SetSystemTrayWindow(s.win)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"runtime/debug"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/app"
@@ -38,9 +39,14 @@ func Run(ctx context.Context, o Options) (err error) {
 	defer func() {
 		// GLFW panics when it cannot open the display; report it instead.
 		if r := recover(); r != nil {
+			log.Error("window panicked", "panic", r, "stack", string(debug.Stack()))
 			err = fmt.Errorf("open the window (is DISPLAY right?): %v", r)
 		}
 	}()
+	tray := config.SessionBusAvailable()
+	if tray != nil {
+		log.Info("no system tray icon", "reason", tray)
+	}
 	a := app.NewWithID(AppID)
 	a.SetIcon(Icon)
 	s := NewShell(a, Deps{
@@ -49,6 +55,7 @@ func Run(ctx context.Context, o Options) (err error) {
 		Secrets:     secrets,
 		SecretsNote: note,
 		Dial:        o.Dial,
+		Tray:        tray == nil,
 		Log:         log,
 	})
 	a.Lifecycle().SetOnStarted(func() {

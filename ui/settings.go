@@ -15,10 +15,18 @@ import (
 
 const settingsID = "settings"
 
-// newSettingsView is the Settings area: the config file's health (with every
+// settingsView is the Settings area: the config file's health (with every
 // problem's line and field when it is broken), where secrets are kept, the
 // accounts admin, and read-only summaries of the audio and inspector settings.
-func newSettingsView(win fyne.Window, d Deps, state *configState) View {
+type settingsView struct {
+	area
+	banner   fyne.CanvasObject // shown while the config file is broken
+	problems *widget.Label     // the broken config's problems
+	store    *widget.Label     // where secrets are kept
+	accounts *accountsView
+}
+
+func newSettingsView(win fyne.Window, d Deps, state *configState) *settingsView {
 	problems := widget.NewLabel("")
 	problems.Wrapping = fyne.TextWrapWord
 	problems.Importance = widget.DangerImportance
@@ -68,7 +76,10 @@ func newSettingsView(win fyne.Window, d Deps, state *configState) View {
 		container.NewTabItemWithIcon("Inspector", theme.MailSendIcon(), container.NewVScroll(container.NewPadded(inspector))),
 	)
 	top := container.NewVBox(banner, storeRow, widget.NewSeparator())
-	return &area{id: settingsID, title: "Settings", icon: theme.SettingsIcon(), content: container.NewBorder(top, nil, nil, nil, tabs)}
+	return &settingsView{
+		area:   area{id: settingsID, title: "Settings", icon: theme.SettingsIcon(), content: container.NewBorder(top, nil, nil, nil, tabs)},
+		banner: banner, problems: problems, store: store, accounts: accounts,
+	}
 }
 
 // secretStoreText says where passwords are kept and, for the file, why.
@@ -76,9 +87,9 @@ func secretStoreText(d Deps) string {
 	if d.Secrets.Backend() == config.BackendFile {
 		s := "Passwords and signature secrets are kept in the " + d.Secrets.Describe() + "."
 		if d.SecretsNote != "" {
-			s += " Reason: " + d.SecretsNote + "."
+			s += " Why: " + d.SecretsNote + "."
 		}
-		return s + " Start a Secret Service (gnome-keyring, KeePassXC) to keep them in the OS secret store."
+		return s + " Run a Secret Service (gnome-keyring, KeePassXC) to use the OS secret store instead."
 	}
 	return "Passwords and signature secrets are kept in the " + d.Secrets.Describe() + ", never in the config file."
 }
