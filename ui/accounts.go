@@ -40,7 +40,7 @@ type accountsView struct {
 	form    *widget.Form
 	status  *widget.Label
 	confirm *dialog.ConfirmDialog // the open delete confirmation, if any
-	right   *fyne.Container        // heading, form and status: relaid out when the status changes
+	right   *fyne.Container       // heading, form and status: relaid out when the status changes
 
 	name, display, server, user, password, authUser, domain *widget.Entry
 	listen, caFile, fingerprint, suites, codecs, device     *widget.Entry
