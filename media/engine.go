@@ -148,9 +148,12 @@ func (s *Session) handleRTP(pkt, dec []byte, from netip.AddrPort) {
 			return
 		}
 		jb := s.jitterBufferLocked(p)
-		pcm := make([]int16, len(rp.Payload))
+		if cap(s.rx.scratch) < len(rp.Payload) {
+			s.rx.scratch = make([]int16, maxPacket)
+		}
+		pcm := s.rx.scratch[:len(rp.Payload)]
 		p.neg.Codec.decode(pcm, rp.Payload)
-		jb.Push(rp.SSRC, rp.Timestamp, pcm, arrival)
+		jb.Push(rp.SSRC, rp.Timestamp, pcm, arrival) // copies pcm
 	case int(rp.PayloadType) == p.neg.DTMFPayloadType || rp.PayloadType >= 96 && len(rp.Payload)%4 == 0:
 		ev, err := parseTelephoneEvent(rp.Payload)
 		if err != nil {
@@ -376,7 +379,7 @@ func (s *Session) writeRTP(p *streamParams, pt uint8, marker bool, ts uint32, pa
 	}
 	s.txStat.sent.Add(1)
 	s.txStat.bytes.Add(int64(len(payload)))
-	s.txStat.lastSR = time.Now()
+	s.txStat.lastSent = time.Now()
 	return out
 }
 
@@ -402,7 +405,7 @@ func (s *Session) sendRTCP(p *streamParams, now time.Time) {
 	}
 	s.rx.mu.Unlock()
 	var first rtcp.Packet
-	if s.txStat.sent.Load() > 0 && now.Sub(s.txStat.lastSR) < 2*s.cfg.RTCPInterval {
+	if s.txStat.sent.Load() > 0 && now.Sub(s.txStat.lastSent) < 2*s.cfg.RTCPInterval {
 		first = &rtcp.SenderReport{SSRC: s.ssrc, NTPTime: ntpTime(now), RTPTime: s.txStat.ts,
 			PacketCount: uint32(s.txStat.sent.Load()), OctetCount: uint32(s.txStat.bytes.Load()), Reports: rr}
 	} else {

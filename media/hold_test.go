@@ -150,3 +150,35 @@ func nextEvent(t *testing.T, s *Session, kind EventKind) Event {
 		}
 	}
 }
+
+// Mute keeps packets flowing but carries silence; unmute brings the tone
+// back.
+func TestMute(t *testing.T) {
+	a, b := newSession(t, Config{}), newSession(t, Config{})
+	negotiate(t, a, b)
+	sink := newRecordSink(800)
+	if err := a.Start(context.Background(), &toneSource{freq: 900}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Start(context.Background(), nil, sink); err != nil {
+		t.Fatal(err)
+	}
+	waitFull(t, sink, "b")
+	a.Mute(true)
+	sent := a.Stats().Sent
+	mark := len(sink.snapshot())
+	waitFor(t, "muted audio", func() bool { return len(sink.snapshot()) >= mark+4000 }, func() any { return b.Stats() })
+	got := sink.snapshot()
+	if r := rms(got[len(got)-1600:]); r > 10 {
+		t.Errorf("muted stream still carries RMS %.0f", r)
+	}
+	if a.Stats().Sent <= sent {
+		t.Error("mute stopped the packets")
+	}
+	a.Mute(false)
+	mark = len(sink.snapshot())
+	waitFor(t, "unmuted audio", func() bool {
+		g := sink.snapshot()
+		return len(g) >= mark+1600 && rms(g[len(g)-800:]) > 3000
+	}, func() any { return b.Stats() })
+}

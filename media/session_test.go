@@ -2,6 +2,7 @@ package media
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"testing"
@@ -53,5 +54,93 @@ func waitFull(t *testing.T, r *recordSink, name string) {
 	case <-r.full:
 	case <-time.After(20 * time.Second):
 		t.Fatalf("%s: sink never filled (%d loud samples)", name, r.loud)
+	}
+}
+
+// Policy pairs end to end: who ends up with SRTP, and audio still flows.
+func TestLoopbackPolicies(t *testing.T) {
+	tests := []struct {
+		offerer, answerer Policy
+		secure            bool
+	}{
+		{PolicyOptional, PolicyMandatory, true}, // best-effort offer upgraded
+		{PolicyOptional, PolicyOptional, true},
+		{PolicyOptional, PolicyOff, false},
+		{PolicyOff, PolicyOptional, false},
+		{PolicyOff, PolicyOff, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.offerer.String()+"-"+tt.answerer.String(), func(t *testing.T) {
+			t.Parallel()
+			a, b := newSession(t, Config{Policy: tt.offerer}), newSession(t, Config{Policy: tt.answerer})
+			na, nb := negotiate(t, a, b)
+			if na.Secure != tt.secure || nb.Secure != tt.secure {
+				t.Fatalf("secure: offerer %v answerer %v, want %v", na.Secure, nb.Secure, tt.secure)
+			}
+			sink := newRecordSink(4000)
+			if err := a.Start(context.Background(), nil, sink); err != nil {
+				t.Fatal(err)
+			}
+			if err := b.Start(context.Background(), &toneSource{freq: 2000}, nil); err != nil {
+				t.Fatal(err)
+			}
+			waitFull(t, sink, "a")
+			if got := dominantFrequency(sink.snapshot()); got != 2000 {
+				t.Errorf("a hears %.0f Hz", got)
+			}
+		})
+	}
+	// Mandatory never talks to plain: the offer side refuses too.
+	a, b := newSession(t, Config{Policy: PolicyMandatory}), newSession(t, Config{Policy: PolicyOff})
+	offer, _ := a.Offer()
+	if _, _, err := b.Answer(offer); err == nil {
+		t.Fatal("off answered an RTP/SAVP offer")
+	}
+	offer, _ = b.Offer()
+	_, _, err := a.Answer(offer)
+	var ne *NegotiationError
+	if !errors.As(err, &ne) || ne.Status != 488 || ne.WarningCode != 305 {
+		t.Fatalf("mandatory answered a plain offer: %v", err)
+	}
+}
+
+// Start, Close and misuse: clear errors, no goroutines left (TestMain).
+func TestSessionLifecycle(t *testing.T) {
+	s := newSession(t, Config{})
+	if err := s.Start(context.Background(), nil, nil); !errors.Is(err, ErrNotNegotiated) {
+		t.Errorf("start before negotiation: %v", err)
+	}
+	if err := s.SendDTMF(context.Background(), "1", 0); err == nil {
+		t.Error("dtmf before start accepted")
+	}
+	if _, err := s.AcceptAnswer([]byte("v=0")); err == nil {
+		t.Error("answer without offer accepted")
+	}
+	b := newSession(t, Config{})
+	negotiate(t, s, b)
+	ctx, cancel := context.WithCancel(context.Background())
+	if err := s.Start(ctx, nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Start(ctx, nil, nil); !errors.Is(err, ErrAlreadyStarted) {
+		t.Errorf("second start: %v", err)
+	}
+	cancel()
+	if err := s.Close(); err != nil {
+		t.Errorf("close: %v", err)
+	}
+	if err := s.Close(); err != nil {
+		t.Errorf("second close: %v", err)
+	}
+	if _, ok := <-s.Events(); ok {
+		t.Error("events channel not closed")
+	}
+	if _, err := s.Offer(); !errors.Is(err, ErrClosed) {
+		t.Errorf("offer after close: %v", err)
+	}
+	for _, bad := range []Config{{PTime: 25 * time.Millisecond}, {Port: 5001}, {DTMFPayloadType: 20}, {Suites: []Suite{Suite(99)}}, {JitterMin: time.Second, JitterMax: time.Millisecond}} {
+		if _, err := NewSession(context.Background(), bad); err == nil {
+			t.Errorf("config %+v accepted", bad)
+		}
 	}
 }

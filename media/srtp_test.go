@@ -4,7 +4,10 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
+	"log/slog"
 	"net"
+	"strings"
 	"testing"
 	"time"
 
@@ -135,5 +138,48 @@ func waitFor(t *testing.T, what string, cond func() bool, state func() any) {
 			t.Fatalf("gave up waiting for %s; state %+v", what, state())
 		}
 		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// A peer's MKI (RFC 4568 |MKI:len) is honoured: packets carrying it decrypt.
+func TestSRTPWithMKI(t *testing.T) {
+	k := testKey(SuiteAESCM128HMACSHA1_80)
+	k.MKI = []byte{0, 7}
+	tx, err := newCipher(k, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rx, err := newCipher(k, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := tx.encryptRTP(nil, rtpPacket(t, 1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(p[len(p)-12:], []byte{0, 7}) {
+		t.Errorf("MKI not on the wire: % x", p[len(p)-12:])
+	}
+	var cnt cryptoCounters
+	if _, err := rx.decryptRTP(nil, p, nil, &cnt); err != nil {
+		t.Fatalf("decrypt with MKI: %v", err)
+	}
+}
+
+// Key material never reaches a log line or a printed CryptoAttr.
+func TestKeysNeverPrinted(t *testing.T) {
+	c, err := ParseCrypto("1 AES_CM_128_HMAC_SHA1_80 inline:PS1uQCVeeCFCanVmcjkpPywjNWhcYD0mXXtxaVBR|2^20|1:4")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	log := slog.New(slog.NewTextHandler(&buf, nil))
+	log.Info("x", "crypto", c, "plain", fmt.Sprint(c), "v", fmt.Sprintf("%+v", c))
+	if strings.Contains(buf.String(), "PS1uQCVe") || strings.Contains(buf.String(), "inline:P") {
+		t.Fatalf("key leaked: %s", buf.String())
+	}
+	// The SDP form still carries it, byte for byte (RFC 4568 example key).
+	if !strings.Contains(c.sdpValue(), "inline:PS1uQCVeeCFCanVmcjkpPywjNWhcYD0mXXtxaVBR|2^20|1:4") {
+		t.Errorf("sdp value %q", c.sdpValue())
 	}
 }

@@ -76,6 +76,7 @@ type rxState struct {
 	lastRTP      time.Time
 	lastRTCP     time.Time
 	clockStart   time.Time
+	scratch      []int16   // decode buffer for the reader
 	dirGen       uint64    // negotiation generation seen by the no-media check
 	dirChanged   time.Time // when it changed
 }
@@ -89,7 +90,7 @@ type txState struct {
 	sent     atomic.Int64
 	bytes    atomic.Int64
 	rtcpSent atomic.Int64
-	lastSR   time.Time
+	lastSent time.Time
 }
 
 // Stats returns a snapshot of the session's counters.
