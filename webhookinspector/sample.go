@@ -179,7 +179,11 @@ func BuildSample(o SampleOptions) ([]SampleRequest, error) {
 		if req.Method == http.MethodGet {
 			req.RawQuery = strings.Replace(req.RawQuery, "from="+from, "from=447700900666", 1)
 		} else {
-			req.Body = bytes.Replace(req.Body, []byte(from), []byte("447700900666"), 1)
+			tampered := bytes.Replace(req.Body, []byte(from), []byte("447700900666"), 1)
+			if bytes.Equal(tampered, req.Body) { // record events carry no from: change the conversation
+				tampered = bytes.Replace(req.Body, []byte(o.ConversationUUID), []byte(o.ConversationUUID[:len(o.ConversationUUID)-1]+"X"), 1)
+			}
+			req.Body = tampered
 		}
 	}
 	req.Headers = append(req.Headers, Header{"User-Agent", "Hookphone-sample/1"})

@@ -1,0 +1,389 @@
+package webhookinspector
+
+import (
+	"bufio"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// inspectProc is a running "hookphone inspect" process.
+type inspectProc struct {
+	cmd   *exec.Cmd
+	addr  string
+	lines chan map[string]any
+	waitc chan error
+}
+
+const e2eSecret = "e2e-signature-secret-0123456789abcdef"
+
+func e2eEnv(dir string) []string {
+	return append(os.Environ(), "HP_SECRET="+e2eSecret, "XDG_DATA_HOME="+filepath.Join(dir, "data"),
+		"XDG_CONFIG_HOME="+filepath.Join(dir, "config"), "XDG_CACHE_HOME="+filepath.Join(dir, "cache"))
+}
+
+// startInspect runs the real binary and waits for its "listening" line.
+func startInspect(t *testing.T, dir string, extra ...string) *inspectProc {
+	t.Helper()
+	bin := hookphoneBinary(t)
+	args := append([]string{"inspect", "--listen", "127.0.0.1:0", "--secret-env", "HP_SECRET", "--json"}, extra...)
+	cmd := exec.Command(bin, args...)
+	cmd.Env = e2eEnv(dir)
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stderr = &testLogWriter{t: t, prefix: "inspect stderr: "}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	p := &inspectProc{cmd: cmd, lines: make(chan map[string]any, 100000), waitc: make(chan error, 1)}
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		sc.Buffer(make([]byte, 1<<20), 1<<20)
+		for sc.Scan() {
+			var m map[string]any
+			if err := json.Unmarshal(sc.Bytes(), &m); err != nil {
+				m = map[string]any{"unparsed": sc.Text()}
+			}
+			p.lines <- m
+		}
+		close(p.lines)
+		p.waitc <- cmd.Wait()
+	}()
+	t.Cleanup(func() {
+		if cmd.ProcessState == nil {
+			cmd.Process.Kill()
+			<-p.waitc
+		}
+	})
+	select {
+	case m := <-p.lines:
+		l, _ := m["listening"].(string)
+		if l == "" {
+			t.Fatalf("first line is not the listening line: %v", m)
+		}
+		p.addr = strings.TrimPrefix(l, "http://")
+	case <-time.After(30 * time.Second):
+		t.Fatal("inspect did not start listening")
+	}
+	return p
+}
+
+func (p *inspectProc) next(t *testing.T) map[string]any {
+	t.Helper()
+	select {
+	case m, ok := <-p.lines:
+		if !ok {
+			t.Fatal("inspect output ended")
+		}
+		return m
+	case <-time.After(20 * time.Second):
+		t.Fatal("no capture line from inspect")
+	}
+	return nil
+}
+
+// stop sends SIGINT and returns the final result line.
+func (p *inspectProc) stop(t *testing.T) map[string]any {
+	t.Helper()
+	p.cmd.Process.Signal(syscall.SIGINT)
+	var last map[string]any
+	for m := range p.lines {
+		last = m
+	}
+	if err := <-p.waitc; err != nil {
+		t.Fatalf("inspect exit: %v", err)
+	}
+	return last
+}
+
+type testLogWriter struct {
+	t      *testing.T
+	prefix string
+}
+
+func (w *testLogWriter) Write(b []byte) (int, error) {
+	w.t.Log(w.prefix + strings.TrimSpace(string(b)))
+	return len(b), nil
+}
+
+func runHookphone(t *testing.T, dir string, args ...string) (string, int) {
+	t.Helper()
+	cmd := exec.Command(hookphoneBinary(t), args...)
+	cmd.Env = e2eEnv(dir)
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	if stderr.Len() > 0 {
+		t.Logf("hookphone %s stderr: %s", args[0], stderr.String())
+	}
+	return string(out), code
+}
+
+func TestE2EInspectAndSendEveryEventAndTamper(t *testing.T) {
+	dir := t.TempDir()
+	p := startInspect(t, dir)
+	type want struct {
+		verdict, reason string
+	}
+	expect := map[string][]want{
+		"":          {{"valid", "Genuine"}},
+		"body":      {{"invalid", "after signing"}},
+		"signature": {{"invalid", "did you use the API secret instead of the signature secret?"}},
+		"iat":       {{"invalid", "issued 20 min ago"}},
+		"alg":       {{"invalid", "alg RS256, which is not accepted"}},
+		"replay":    {{"valid", "Genuine"}, {"invalid", "already seen at"}},
+		"unsigned":  {{"unsigned", "created before July 2021"}},
+	}
+	n := 0
+	for _, ev := range SampleEvents {
+		for _, tamper := range []string{"", "body", "signature", "iat", "alg", "replay", "unsigned"} {
+			args := []string{"webhook", "send", "--url", "http://" + p.addr, "--secret-env", "HP_SECRET", "--event", ev, "--json"}
+			if tamper != "" {
+				args = append(args, "--tamper", tamper)
+			}
+			out, code := runHookphone(t, dir, args...)
+			if code != 0 {
+				t.Fatalf("webhook send %s %s: exit %d: %s", ev, tamper, code, out)
+			}
+			var res struct {
+				Sent []SentSample
+			}
+			lines := strings.Split(strings.TrimSpace(out), "\n")
+			if err := json.Unmarshal([]byte(lines[len(lines)-1]), &res); err != nil {
+				t.Fatalf("send result %q: %v", out, err)
+			}
+			for i, w := range expect[tamper] {
+				line := p.next(t)
+				n++
+				if line["verdict"] != w.verdict || !strings.Contains(fmt.Sprint(line["reason"]), w.reason) {
+					t.Errorf("%s/%s #%d: inspect printed %v, want %s containing %q", ev, tamper, i, line, w.verdict, w.reason)
+				}
+				wantEvent := ev
+				if line["event"] != wantEvent {
+					t.Errorf("%s/%s: event %v", ev, tamper, line["event"])
+				}
+				for _, k := range []string{"id", "method", "path", "verdict", "reason", "event", "uuid"} {
+					if _, ok := line[k]; !ok {
+						t.Errorf("inspect --json line lacks %q: %v", k, line)
+					}
+				}
+				if res.Sent[i].Verdict != w.verdict {
+					t.Errorf("%s/%s: response header verdict %q", ev, tamper, res.Sent[i].Verdict)
+				}
+			}
+		}
+	}
+	final := p.stop(t)
+	if final["stopped"] != true || final["captures"] != float64(n) {
+		t.Fatalf("final line %v, want %d captures", final, n)
+	}
+	// webhook list reads the same store (XDG data dir), oldest first.
+	out, code := runHookphone(t, dir, "webhook", "list", "--json")
+	if code != 0 {
+		t.Fatalf("webhook list exit %d", code)
+	}
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if len(lines) != n+1 || lines[len(lines)-1] != fmt.Sprintf(`{"count":%d}`, n) {
+		t.Fatalf("webhook list printed %d lines, last %q", len(lines), lines[len(lines)-1])
+	}
+	var prev float64
+	for _, l := range lines[:n] {
+		var m map[string]any
+		json.Unmarshal([]byte(l), &m)
+		if m["id"].(float64) <= prev || m["received_at"] == nil || len(fmt.Sprint(m["body_sha256"])) != 64 {
+			t.Fatalf("list row %s", l)
+		}
+		prev = m["id"].(float64)
+	}
+	out, _ = runHookphone(t, dir, "webhook", "list", "--json", "--verdict", "unsigned", "--limit", "3")
+	if !strings.HasSuffix(strings.TrimSpace(out), `{"count":3}`) || strings.Contains(out, `"verdict":"valid"`) {
+		t.Fatalf("filtered list: %s", out)
+	}
+	if _, code := runHookphone(t, dir, "webhook", "list", "--verdict", "maybe"); code != 2 {
+		t.Fatalf("bad --verdict exit %d, want 2", code)
+	}
+}
+
+func TestE2EVerifyCommand(t *testing.T) {
+	dir := t.TempDir()
+	body := filepath.Join(dir, "body.json")
+	os.WriteFile(body, []byte(eventBody), 0o600)
+	tok := makeToken(t, "HS256", with(baseClaims([]byte(eventBody)), "iat", time.Now().Unix()), e2eSecret)
+	out, code := runHookphone(t, dir, "verify", "--secret-env", "HP_SECRET", "--authorization", "Bearer "+tok, "--body", body, "--json")
+	var res Result
+	if err := json.Unmarshal([]byte(strings.TrimSpace(out)), &res); err != nil || code != 0 || res.Verdict != VerdictValid || res.Scheme != SchemeJWT || len(res.Checks) < 8 {
+		t.Fatalf("verify valid: exit %d %s", code, out)
+	}
+	os.WriteFile(body, []byte(strings.Replace(eventBody, `"68"`, `"69"`, 1)), 0o600)
+	out, code = runHookphone(t, dir, "verify", "--secret-env", "HP_SECRET", "--authorization", "Bearer "+tok, "--body", body, "--json")
+	if code != 1 || !strings.Contains(out, `"verdict":"invalid"`) {
+		t.Fatalf("verify tampered: exit %d %s", code, out)
+	}
+	q := "to=447700900000&from=447700900001&uuid=u&conversation_uuid=CON-1"
+	qtok := makeToken(t, "HS256", with(baseClaims([]byte(`{"to":"447700900000","from":"447700900001","uuid":"u","conversation_uuid":"CON-1"}`)), "iat", time.Now().Unix()), e2eSecret)
+	if out, code = runHookphone(t, dir, "verify", "--secret-env", "HP_SECRET", "--authorization", "bearer "+qtok, "--query", q); code != 0 {
+		t.Fatalf("verify GET: exit %d %s", code, out)
+	}
+	if _, code = runHookphone(t, dir, "verify", "--query", q); code != 2 {
+		t.Fatalf("verify without secret: exit %d, want 2", code)
+	}
+	if _, code = runHookphone(t, dir, "verify", "--secret-env", "HP_SECRET", "--query", q); code != 1 {
+		t.Fatalf("verify unsigned: exit %d, want 1", code)
+	}
+}
+
+func TestE2EForwardToRealApp(t *testing.T) {
+	dir := t.TempDir()
+	ncco := `[{"action":"stream","streamUrl":["https://audio.example.com/hello.mp3"]}]`
+	app := startRawApp(t, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: "+fmt.Sprint(len(ncco))+"\r\n\r\n"+ncco)
+	p := startInspect(t, dir, "--forward", "http://"+app.ln.Addr().String())
+	q := "to=447700900000&from=447700900001&uuid=fw-1&conversation_uuid=CON-fw"
+	qtok := makeToken(t, "HS256", with(baseClaims([]byte(`{"to":"447700900000","from":"447700900001","uuid":"fw-1","conversation_uuid":"CON-fw"}`)), "iat", time.Now().Unix()), e2eSecret)
+	sent := "GET /webhooks/answer?" + q + " HTTP/1.1\r\nHost: abc.tunnel.example\r\nUser-Agent: Vonage\r\nAuthorization: Bearer " + qtok + "\r\naccept: */*\r\n\r\n"
+	resp := rawExchange(t, p.addr, sent, 1)[0]
+	body, _ := io.ReadAll(resp.Body)
+	if string(app.last()) != sent {
+		t.Fatalf("app received\n%q\nwant\n%q", app.last(), sent)
+	}
+	if resp.StatusCode != 200 || string(body) != ncco {
+		t.Fatalf("sender got %d %q", resp.StatusCode, body)
+	}
+	line := p.next(t)
+	if line["verdict"] != "valid" || line["event"] != "answer" || line["uuid"] != "fw-1" {
+		t.Fatalf("inspect line %v", line)
+	}
+	// POST body byte for byte, including bytes a re-serialiser would change.
+	post := `{"uuid":"fw-1","status":"started","note":"caf\u00e9 <&>",  "n":1.50}`
+	raw := "POST /webhooks/event HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: " + fmt.Sprint(len(post)) + "\r\n\r\n" + post
+	rawExchange(t, p.addr, raw, 1)
+	if string(app.last()) != raw {
+		t.Fatalf("POST forwarded as %q", app.last())
+	}
+	p.next(t)
+	p.stop(t)
+}
+
+// TestE2EDurabilityKill9 kills the inspector with SIGKILL while a sender
+// posts signed webhooks; every request that got a 2xx must be in the store,
+// byte-identical, after the kill, and the restarted inspector must still
+// recognise their tokens as replays.
+func TestE2EDurabilityKill9(t *testing.T) {
+	dir := t.TempDir()
+	p := startInspect(t, dir)
+	type acked struct {
+		id     int64
+		body   []byte
+		header string
+	}
+	var mu sync.Mutex
+	var ok []acked
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	client := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 8}}
+	for w := 0; w < 4; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			for i := 0; ctx.Err() == nil; i++ {
+				body := []byte(fmt.Sprintf(`{"uuid":"dur-%d-%d","status":"answered","seq":%d,"pad":"%s"}`, w, i, i, strings.Repeat("z", i%300)))
+				claims := with(baseClaims(body), "iat", time.Now().Unix(), "jti", fmt.Sprintf("jti-%d-%d", w, i))
+				auth := "Bearer " + makeToken(t, "HS256", claims, e2eSecret)
+				req, _ := http.NewRequestWithContext(ctx, "POST", "http://"+p.addr+"/webhooks/event", strings.NewReader(string(body)))
+				req.Header.Set("Authorization", auth)
+				req.Header.Set("Content-Type", "application/json")
+				resp, err := client.Do(req)
+				if err != nil {
+					continue // the inspector is gone; keep trying until stopped
+				}
+				io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				if resp.StatusCode/100 == 2 {
+					var id int64
+					fmt.Sscan(resp.Header.Get("X-Hookphone-Capture-Id"), &id)
+					mu.Lock()
+					ok = append(ok, acked{id, body, auth})
+					mu.Unlock()
+				}
+			}
+		}(w)
+	}
+	// Let a few hundred land, then kill -9 mid-stream.
+	for {
+		mu.Lock()
+		n := len(ok)
+		mu.Unlock()
+		if n >= 300 {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if err := p.cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	<-p.waitc
+	time.Sleep(200 * time.Millisecond) // senders see the dead socket
+	cancel()
+	wg.Wait()
+	client.CloseIdleConnections()
+
+	store, err := OpenStore(context.Background(), filepath.Join(dir, "data", "hookphone", "hookphone.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range ok {
+		c, err := store.Get(context.Background(), a.id)
+		if err != nil {
+			t.Fatalf("acknowledged capture %d lost after kill -9: %v", a.id, err)
+		}
+		if string(c.Body) != string(a.body) || headerValue(c.Headers, "Authorization") != a.header {
+			t.Fatalf("capture %d differs from what was sent", a.id)
+		}
+		sum := sha256.Sum256(a.body)
+		if c.BodySHA256() != hex.EncodeToString(sum[:]) {
+			t.Fatal("sha mismatch")
+		}
+	}
+	store.Close()
+	t.Logf("%d acknowledged webhooks all survived kill -9", len(ok))
+
+	// Restart on the same store: a token seen before the kill is a replay now.
+	p2 := startInspect(t, dir)
+	last := ok[len(ok)-1]
+	req, _ := http.NewRequest("POST", "http://"+p2.addr+"/webhooks/event", strings.NewReader(string(last.body)))
+	req.Header.Set("Authorization", last.header)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	line := p2.next(t)
+	if line["verdict"] != "invalid" || !strings.Contains(fmt.Sprint(line["reason"]), "already seen") {
+		t.Fatalf("replay across restart: %v", line)
+	}
+	p2.stop(t)
+	http.DefaultClient.CloseIdleConnections()
+}
+
+var _ = net.Dial
