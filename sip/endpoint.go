@@ -54,6 +54,9 @@ type Endpoint struct {
 	flowSeq   uint64
 	closed    bool
 	flowSubs  []func(*Flow)
+	// contactAddr, when set (trunk listener), is advertised in Contact instead of the flow's local address.
+	contactAddr string
+	listeners   []*TrunkListener
 }
 
 // NewEndpoint validates acct and builds its user agent. No connection is
@@ -233,13 +236,20 @@ func (e *Endpoint) Prepare(req *sip.Request, f *Flow) {
 	}
 }
 
-// Contact returns the Contact header for the flow: sip:user@local-ip:port;transport=tls.
+// Contact returns the Contact header for the flow: sip:user@local-ip:port;transport=tls
+// (the trunk listener's address instead, when one listens on a specific IP).
 func (e *Endpoint) Contact(f *Flow) sip.ContactHeader {
 	params := sip.NewParams()
 	params.Add("transport", "tls")
 	uri := sip.Uri{Scheme: "sip", User: e.Account.User, UriParams: params, Headers: sip.NewParams()}
-	if f != nil {
-		host, port, err := net.SplitHostPort(f.Local)
+	e.mu.Lock()
+	local := e.contactAddr
+	e.mu.Unlock()
+	if local == "" && f != nil {
+		local = f.Local
+	}
+	if local != "" {
+		host, port, err := net.SplitHostPort(local)
 		if err == nil {
 			uri.Host = host
 			uri.Port, _ = strconv.Atoi(port)
@@ -262,6 +272,56 @@ func (e *Endpoint) From() *sip.FromHeader {
 	}
 }
 
+// Do sends an out-of-dialog request on the flow (dialling one if needed),
+// filling From (the AOR), To (the Request-URI), Call-ID, CSeq and
+// Max-Forwards when missing, and answers one digest challenge (401/407) with
+// the account's credentials: trunks authenticate every request this way
+// (SPEC §5.1). INVITEs belong to the dialog layer (sipgo.DialogUA), which
+// does the same through AnswerOptions.
+func (e *Endpoint) Do(ctx context.Context, req *sip.Request) (*sip.Response, error) {
+	f, err := e.Connect(ctx)
+	if err != nil {
+		return nil, err
+	}
+	e.Prepare(req, f)
+	if req.From() == nil {
+		req.AppendHeader(e.From())
+	}
+	if req.To() == nil {
+		to := req.Recipient.Clone()
+		to.UriParams = sip.NewParams()
+		req.AppendHeader(&sip.ToHeader{Address: *to, Params: sip.NewParams()})
+	}
+	if req.CallID() == nil {
+		id := sip.CallIDHeader(newCallID())
+		req.AppendHeader(&id)
+	}
+	if req.CSeq() == nil {
+		req.AppendHeader(&sip.CSeqHeader{SeqNo: 1, MethodName: req.Method})
+	}
+	if req.MaxForwards() == nil {
+		mf := sip.MaxForwardsHeader(70)
+		req.AppendHeader(&mf)
+	}
+	if req.GetHeader("User-Agent") == nil {
+		req.AppendHeader(sip.NewHeader("User-Agent", e.Account.UserAgent))
+	}
+	if req.Body() == nil {
+		req.SetBody(nil)
+	}
+	res, err := e.Client.Do(ctx, req, sipgo.ClientRequestAddVia)
+	if err != nil {
+		return nil, fmt.Errorf("%s %s: %w", req.Method, req.Recipient.String(), err)
+	}
+	if (res.StatusCode == 401 || res.StatusCode == 407) && e.Account.Password != "" {
+		res, err = e.Client.DoDigestAuth(ctx, req, res, sipgo.DigestAuth{Username: e.Account.AuthUsername(), Password: e.Account.Password})
+		if err != nil {
+			return nil, fmt.Errorf("%s %s with credentials: %w", req.Method, req.Recipient.String(), err)
+		}
+	}
+	return res, nil
+}
+
 // Close closes the current flow and the user agent. Unregistering is the
 // Registration's job: stop it first.
 func (e *Endpoint) Close() error {
@@ -272,7 +332,11 @@ func (e *Endpoint) Close() error {
 	}
 	e.closed = true
 	f := e.flow
+	listeners := e.listeners
 	e.mu.Unlock()
+	for _, l := range listeners {
+		l.Close()
+	}
 	e.listener.Close()
 	if f != nil {
 		f.Close(ErrFlowClosed)

@@ -161,10 +161,9 @@ func (t *tracedConn) Read(b []byte) (int, error) {
 func (t *tracedConn) Write(b []byte) (int, error) {
 	t.wmu.Lock()
 	defer t.wmu.Unlock()
+	// Traced before writing, so the trace never lags behind what the peer saw.
+	t.out.write(b)
 	n, err := t.Conn.Write(b)
-	if n > 0 {
-		t.out.write(b[:n])
-	}
 	if err != nil {
 		t.flow.markDown(fmt.Errorf("flow %d write: %w", t.flow.ID, err))
 	}
