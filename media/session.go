@@ -135,6 +135,7 @@ type Session struct {
 	mu         sync.Mutex // guards the fields below
 	lp         localParams
 	pending    *pendingOffer
+	answered   *pendingOffer // the last offer an answer was accepted for
 	neg        Negotiated
 	negotiated bool
 	started    bool
@@ -201,10 +202,10 @@ func NewSession(ctx context.Context, cfg Config) (*Session, error) {
 	s.lp = localParams{
 		policy: cfg.Policy, suites: slices.Clone(cfg.Suites), codecs: slices.Clone(cfg.Codecs),
 		ptime: cfg.PTime, dtmfPT: cfg.DTMFPayloadType, addr: cfg.LocalIP, port: port,
-		dir: DirectionSendRecv, origin: binary.BigEndian.Uint64(rnd[8:16]) >> 2,
+		dir: DirectionSendRecv, origin: binary.BigEndian.Uint64(rnd[8:16]) >> 20, // 44 bits: fits o= as a decimal everyone parses
 	}
 	s.txStat.seq = binary.BigEndian.Uint16(rnd[4:6])
-	s.txStat.ts = uint32(binary.BigEndian.Uint16(rnd[6:8])) << 8
+	s.txStat.ts = binary.BigEndian.Uint32(rnd[6:10]) // RFC 3550 §5.1: random initial values
 	s.log = cfg.Logger.With("rtp", s.LocalAddr().String(), "ssrc", s.ssrc)
 	return s, nil
 }
@@ -251,6 +252,7 @@ func (s *Session) Offer() ([]byte, error) {
 		return nil, ErrClosed
 	}
 	b, po, err := makeOffer(&s.lp)
+	s.answered = nil
 	if err != nil {
 		return nil, fmt.Errorf("sdp offer: %w", err)
 	}
@@ -258,7 +260,9 @@ func (s *Session) Offer() ([]byte, error) {
 	return b, nil
 }
 
-// AcceptAnswer applies the peer's answer to our last offer. A failure is a
+// AcceptAnswer applies the peer's answer to our last offer. It may be
+// called again for the same offer (an answer in a 183 repeated in the 200
+// OK); unchanged keys keep their SRTP contexts. A failure is a
 // [*NegotiationError] when the answer is unacceptable (for example plain RTP
 // under PolicyMandatory); the call should then be ended.
 func (s *Session) AcceptAnswer(answer []byte) (Negotiated, error) {
@@ -267,15 +271,19 @@ func (s *Session) AcceptAnswer(answer []byte) (Negotiated, error) {
 	if s.closed {
 		return Negotiated{}, ErrClosed
 	}
-	if s.pending == nil {
+	po := s.pending
+	if po == nil {
+		po = s.answered // the 200 OK repeating a 183's answer, or a later fork
+	}
+	if po == nil {
 		return Negotiated{}, errors.New("sdp answer: no offer outstanding")
 	}
-	neg, kp, err := acceptAnswer(&s.lp, s.pending, answer)
+	neg, kp, err := acceptAnswer(&s.lp, po, answer)
 	if err != nil {
 		s.log.Warn("sdp answer refused", "err", err)
 		return neg, err
 	}
-	s.pending = nil
+	s.pending, s.answered = nil, po
 	if err := s.applyLocked(neg, kp); err != nil {
 		return neg, err
 	}
