@@ -34,10 +34,35 @@ func TestKillHelper(t *testing.T) {
 }
 
 func TestKillDuringDownload(t *testing.T) {
+	t.Run("first download", func(t *testing.T) { killMidBody(t, nil) })
+	t.Run("replacing a stored copy", func(t *testing.T) { killMidBody(t, testWAV(t, 9)) })
+}
+
+// killMidBody SIGKILLs a child process while half of the body is on disk.
+// With prior set, the cache already holds prior (no-cache, so the child must
+// revalidate) and the interrupted download is its replacement: afterwards
+// prior must still be served whole.
+func killMidBody(t *testing.T, prior []byte) {
 	full := bytes.Repeat(testWAV(t, 5), 40) // ~160 KB; only its first half is sent before the kill
 	half := len(full) / 2
 	halfSent := make(chan struct{}, 1)
 	o := newOrigin(t, nil, nil)
+	dir := t.TempDir()
+	url := o.url("/prompt.wav")
+	ctx := context.Background()
+	if prior != nil {
+		o.setHandler(func(n int, w http.ResponseWriter, r *http.Request) {
+			serve(w, prior, "Cache-Control", "no-cache", "ETag", `"prior"`)
+		})
+		c, err := Open(ctx, Options{Dir: dir, CAPEM: o.ca.CertPEM})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res, err := c.Fetch(ctx, url); err != nil || res.Report.Status != StatusMiss {
+			t.Fatalf("storing the prior copy: %v", err)
+		}
+		c.Close()
+	}
 	o.setHandler(func(n int, w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Cache-Control", "max-age=3600")
 		w.Header().Set("ETag", `"full"`)
@@ -51,8 +76,6 @@ func TestKillDuringDownload(t *testing.T) {
 		}
 		<-r.Context().Done() // hold the rest until the client is gone
 	})
-	dir := t.TempDir()
-	url := o.url("/prompt.wav")
 	cmd := exec.Command(os.Args[0], "-test.run=^TestKillHelper$", "-test.count=1")
 	cmd.Env = append(os.Environ(), "STREAMCACHE_KILL_DIR="+dir, "STREAMCACHE_KILL_URL="+url, "STREAMCACHE_KILL_CA="+string(o.ca.CertPEM))
 	var stderr bytes.Buffer
@@ -71,10 +94,7 @@ func TestKillDuringDownload(t *testing.T) {
 	// temporary file, so the kill lands mid-body, not before it.
 	bodies := filepath.Join(dir, "bodies")
 	deadline := time.Now().Add(60 * time.Second)
-	for {
-		if partialSize(bodies) >= int64(half) {
-			break
-		}
+	for partialSize(bodies) < int64(len(prior)+half) {
 		if time.Now().After(deadline) {
 			cmd.Process.Kill()
 			cmd.Wait()
@@ -90,46 +110,64 @@ func TestKillDuringDownload(t *testing.T) {
 	if !errors.As(err, &exitErr) || exitErr.ExitCode() != -1 {
 		t.Fatalf("child did not die by the signal: %v (stderr: %s)", err, stderr.String())
 	}
-	if partialSize(bodies) < int64(half) {
+	if partialSize(bodies) < int64(len(prior)+half) {
 		t.Fatal("the half-written body vanished before reopening: the test proves nothing")
 	}
 
-	// The next run must not serve the half body: reopening discards it, and
-	// the fetch is a miss that downloads the whole file.
-	o.setHandler(func(n int, w http.ResponseWriter, r *http.Request) {
-		serve(w, full, "Cache-Control", "max-age=3600", "ETag", `"full"`)
-	})
-	c, err := Open(context.Background(), Options{Dir: dir, CAPEM: o.ca.CertPEM})
+	// Reopening discards the half body; the prior copy, if any, is intact.
+	c, err := Open(ctx, Options{Dir: dir, CAPEM: o.ca.CertPEM})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	if n := partialSize(bodies); n != 0 {
-		t.Fatalf("%d bytes of orphaned body files survived Open", n)
+	if n := partialSize(bodies); n != int64(len(prior)) {
+		t.Fatalf("%d bytes of body files after Open, want %d (only the prior copy)", n, len(prior))
 	}
-	if _, err := c.Report(context.Background(), url); !errors.Is(err, ErrNotStored) {
-		t.Fatalf("a killed download left an entry: %v", err)
+	r, err := c.Report(ctx, url)
+	if prior == nil {
+		if !errors.Is(err, ErrNotStored) {
+			t.Fatalf("a killed download left an entry: %v", err)
+		}
+	} else {
+		if err != nil || r.ETag != `"prior"` || r.Bytes != int64(len(prior)) || !r.Stored {
+			t.Fatalf("prior copy after the crash: %+v %v", r, err)
+		}
+		if got := readBody(t, c, url); !bytes.Equal(got, prior) {
+			t.Fatal("the prior copy's body changed")
+		}
 	}
-	res, err := c.Fetch(context.Background(), url)
+	// The next fetch downloads the whole file afresh.
+	o.setHandler(func(n int, w http.ResponseWriter, r *http.Request) {
+		serve(w, full, "Cache-Control", "max-age=3600", "ETag", `"full"`)
+	})
+	res, err := c.Fetch(ctx, url)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if res.Report.Status != StatusMiss || res.Report.Bytes != int64(len(full)) {
 		t.Fatalf("after the crash: status %v bytes %d, want a miss of %d bytes", res.Report.Status, res.Report.Bytes, len(full))
 	}
+	if got := readBody(t, c, url); !bytes.Equal(got, full) {
+		t.Fatalf("stored body differs from the origin's (%d vs %d bytes)", len(got), len(full))
+	}
+	res, err = c.Fetch(ctx, url)
+	if err != nil || res.Report.Status != StatusHit {
+		t.Fatalf("second fetch: %v %v, want a hit on the complete body", res.Report.Status, err)
+	}
+}
+
+func readBody(t *testing.T, c *Cache, url string) []byte {
+	t.Helper()
 	f, err := c.OpenBody(context.Background(), url)
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, _ := io.ReadAll(f)
-	f.Close()
-	if !bytes.Equal(got, full) {
-		t.Fatalf("stored body differs from the origin's (%d vs %d bytes)", len(got), len(full))
+	defer f.Close()
+	b, err := io.ReadAll(f)
+	if err != nil {
+		t.Fatal(err)
 	}
-	res, err = c.Fetch(context.Background(), url)
-	if err != nil || res.Report.Status != StatusHit {
-		t.Fatalf("second fetch: %v %v, want a hit on the complete body", res.Report.Status, err)
-	}
+	return b
 }
 
 // partialSize sums the sizes of every file in the bodies folder.

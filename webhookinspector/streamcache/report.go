@@ -57,6 +57,9 @@ type Report struct {
 	AudioError     string `json:"audio_error,omitempty"`
 	StreamAccepted bool   `json:"stream_accepted"`
 	StreamNote     string `json:"stream_note"`
+	// ContentTypeNote is set when Content-Type does not say audio although
+	// the body is audio (or the other way round).
+	ContentTypeNote string `json:"content_type_note,omitempty"`
 
 	// Prediction says in one sentence what the voice platform may do.
 	Prediction string    `json:"prediction"`
@@ -108,8 +111,25 @@ func (c *Cache) report(e *entry) Report {
 	} else if e.AudioError != "" {
 		r.StreamNote = "not playable audio: " + e.AudioError
 	}
+	r.ContentTypeNote = contentTypeNote(r.ContentType, e.Audio != nil)
 	r.Prediction = c.predict(e, d, src, lifetime, age, now)
 	return r
+}
+
+// contentTypeNote flags a Content-Type that contradicts the bytes.
+func contentTypeNote(ct string, isAudio bool) string {
+	media, _, _ := strings.Cut(strings.ToLower(ct), ";")
+	media = strings.TrimSpace(media)
+	audioType := strings.HasPrefix(media, "audio/")
+	switch {
+	case isAudio && media == "":
+		return "no Content-Type given; the body is audio"
+	case isAudio && !audioType && media != "application/octet-stream":
+		return fmt.Sprintf("served as %s although the body is audio", media)
+	case !isAudio && audioType:
+		return fmt.Sprintf("served as %s but the body is not audio this cache can read", media)
+	}
+	return ""
 }
 
 // predict says in one sentence what the voice platform, a shared cache,

@@ -290,6 +290,24 @@ func TestHeaderScenarios(t *testing.T) {
 				}
 			}},
 		}},
+		{name: "audio served as text/plain", handle: func(n int, w http.ResponseWriter, r *http.Request) {
+			serve(w, body, "Content-Type", "text/plain; charset=utf-8", "Cache-Control", "max-age=60")
+		}, steps: []step{
+			{status: StatusMiss, freshFor: 60, stored: true, requests: 1, check: func(t *testing.T, r Report) {
+				if r.Format != "wav" || !r.StreamAccepted || r.ContentTypeNote != "served as text/plain although the body is audio" {
+					t.Errorf("format %q accepted %v note %q", r.Format, r.StreamAccepted, r.ContentTypeNote)
+				}
+			}},
+		}},
+		{name: "audio/mpeg that is not audio", handle: func(n int, w http.ResponseWriter, r *http.Request) {
+			serve(w, []byte(`{"error":"expired link"}`), "Content-Type", "audio/mpeg", "Cache-Control", "max-age=60")
+		}, steps: []step{
+			{status: StatusMiss, freshFor: 60, stored: true, requests: 1, check: func(t *testing.T, r Report) {
+				if r.Format != "unknown" || !strings.Contains(r.AudioError, "JSON") || !strings.Contains(r.ContentTypeNote, "audio/mpeg but the body is not audio") {
+					t.Errorf("format %q audio error %q note %q", r.Format, r.AudioError, r.ContentTypeNote)
+				}
+			}},
+		}},
 		{name: "private is stored by a private cache", handle: func(n int, w http.ResponseWriter, r *http.Request) {
 			serve(w, body, "Cache-Control", "private, max-age=120")
 		}, steps: []step{
