@@ -50,6 +50,7 @@ func BenchmarkHitVsDirect(b *testing.B) {
 		b.Fatal(err)
 	}
 	dc := directClient(o)
+	b.Cleanup(dc.CloseIdleConnections)
 	directFetch(b, dc, url) // warm the connection
 	b.ResetTimer()
 	var hit, direct time.Duration
@@ -96,6 +97,7 @@ func BenchmarkRevalidateVsDirect(b *testing.B) {
 		b.Fatal(err)
 	}
 	dc := directClient(o)
+	b.Cleanup(dc.CloseIdleConnections)
 	directFetch(b, dc, url)
 	b.ResetTimer()
 	var reval, direct time.Duration
