@@ -173,14 +173,9 @@ func (m *CallManager) HandleRefer(req *sip.Request, tx sip.ServerTransaction) {
 		_ = tx.Respond(sip.NewResponseFromRequest(req, 400, "Missing Refer-To", nil))
 		return
 	}
-	target := strings.TrimSpace(h.Value())
-	if i := strings.IndexByte(target, '<'); i >= 0 {
-		if j := strings.IndexByte(target[i:], '>'); j > 0 {
-			target = target[i+1 : i+j]
-		}
-	}
-	if _, err := ParseTarget(target, m.cfg.Account.AORDomain()); err != nil {
-		_ = tx.Respond(sip.NewResponseFromRequest(req, 400, "Bad Refer-To", nil))
+	target, err := referTarget(h.Value(), m.cfg.Account.AORDomain())
+	if err != nil {
+		_ = tx.Respond(withWarning(sip.NewResponseFromRequest(req, 400, "Bad Refer-To", nil), err, m.contact().Address.Host))
 		return
 	}
 	if err := tx.Respond(sip.NewResponseFromRequest(req, 202, "Accepted", nil)); err != nil {
@@ -188,6 +183,31 @@ func (m *CallManager) HandleRefer(req *sip.Request, tx sip.ServerTransaction) {
 	}
 	c.hub.publish(CallEvent{Kind: EventTransfer, Reason: "transferred by the far end to " + target})
 	go c.followRefer(target)
+}
+
+// referTarget reads the URI of a Refer-To header value (RFC 3515 §2.1:
+// name-addr or addr-spec, with header params after '>'), refusing URI
+// headers (?Replaces=… asks for an attended transfer we do not do) and
+// anything ParseTarget would not dial.
+func referTarget(value, domain string) (string, error) {
+	v := strings.TrimSpace(value)
+	if i := strings.IndexByte(v, '<'); i >= 0 {
+		j := strings.IndexByte(v[i:], '>')
+		if j < 0 {
+			return "", fmt.Errorf("refer-to %q: '<' without '>'", value)
+		}
+		v = v[i+1 : i+j]
+	} else if i := strings.IndexByte(v, ';'); i >= 0 && !strings.Contains(v[:i], "@") {
+		v = v[:i]
+	}
+	if strings.Contains(v, "?") {
+		return "", fmt.Errorf("refer-to %q: URI headers (attended transfer) are not supported", value)
+	}
+	uri, err := ParseTarget(v, domain)
+	if err != nil {
+		return "", fmt.Errorf("refer-to: %w", err)
+	}
+	return uri.String(), nil
 }
 
 func (c *Call) followRefer(target string) {

@@ -1,6 +1,7 @@
 package sip
 
 import (
+	"math"
 	"testing"
 	"time"
 )
@@ -89,4 +90,57 @@ func TestEchoReturnsOwnTone(t *testing.T) {
 	if !sawActive || !sawSecurity || !sawEnded {
 		t.Errorf("events: active=%v security=%v ended=%v, want all", sawActive, sawSecurity, sawEnded)
 	}
+}
+
+// TestMuteSilencesWhatWeSend: with mute on, the echo has nothing of ours to
+// return; with mute off our tone comes back.
+func TestMuteSilencesWhatWeSend(t *testing.T) {
+	_, m := newEchoClient(t)
+	ctx := ctxFor(t, 60*time.Second)
+	rec := &recorder{}
+	c, err := m.Dial(ctx, "echo", DialOptions{Source: &toneSource{freq: 440}, Sink: rec})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.WaitAnswered(ctx); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(1500 * time.Millisecond)
+	if err := c.SetMuted(true); err != nil {
+		t.Fatal(err)
+	}
+	if !c.Info().Muted {
+		t.Error("Info().Muted is false after SetMuted(true)")
+	}
+	time.Sleep(time.Second)
+	mark := len(rec.Samples())
+	time.Sleep(1500 * time.Millisecond)
+	muted := rec.Samples()[mark:]
+	if err := c.SetMuted(false); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(time.Second)
+	mark = len(rec.Samples())
+	time.Sleep(1500 * time.Millisecond)
+	unmuted := rec.Samples()[mark:]
+	if err := c.Hangup(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if p := goertzel(muted, 8000, 440); p > 0.05 || rms(muted) > 300 {
+		t.Errorf("while muted we heard 440 Hz power %.2f, RMS %.0f: our audio still went out", p, rms(muted))
+	}
+	if f, p := dominant(unmuted, 8000); f != 440 || p < 0.3 {
+		t.Errorf("after unmute heard %.0f Hz (power %.2f), want 440", f, p)
+	}
+}
+
+func rms(s []int16) float64 {
+	if len(s) == 0 {
+		return 0
+	}
+	var sum float64
+	for _, v := range s {
+		sum += float64(v) * float64(v)
+	}
+	return math.Sqrt(sum / float64(len(s)))
 }
