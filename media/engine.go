@@ -204,10 +204,13 @@ func (s *Session) handleRTCP(pkt, dec []byte, from netip.AddrPort) {
 		if c == nil {
 			return
 		}
-		out, err := c.decryptRTCP(dec[:0], pkt, &s.crypto)
+		out, short, err := c.decryptRTCP(dec[:0], pkt, &s.rtcpCrypto)
 		if err != nil {
 			s.log.Debug("srtcp packet dropped", "from", from.String(), "err", err)
 			return
+		}
+		if short && !s.shortSRTCPTags.Swap(true) {
+			s.log.Info("peer protects SRTCP with 32-bit tags (libre/baresip style); answering in kind")
 		}
 		pkt = out
 	}
@@ -423,6 +426,9 @@ func (s *Session) sendRTCP(p *streamParams, now time.Time) {
 		if raw, err = c.encryptRTCP(nil, raw); err != nil {
 			s.log.Warn("srtcp protect failed", "err", err)
 			return
+		}
+		if p.neg.Suite == SuiteAESCM128HMACSHA1_32 && s.shortSRTCPTags.Load() {
+			raw = raw[:len(raw)-6] // the 32-bit truncation of the same HMAC (see widenShortTag)
 		}
 	}
 	conn, dst := s.rtcpConn, p.neg.RemoteRTCP

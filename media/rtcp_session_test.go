@@ -60,3 +60,30 @@ func TestRTCPExchange(t *testing.T) {
 		})
 	}
 }
+
+// A peer sending 32-bit SRTCP tags under _32 (libre) is understood without
+// a single counted failure, and we answer in kind.
+func TestRTCPShortTagPeer(t *testing.T) {
+	cfg := Config{Suites: []Suite{SuiteAESCM128HMACSHA1_32}, RTCPInterval: 60 * time.Millisecond}
+	a, b := newSession(t, cfg), newSession(t, cfg)
+	negotiate(t, a, b)
+	b.shortSRTCPTags.Store(true) // b behaves like libre from the start
+	ctx := context.Background()
+	if err := a.Start(ctx, nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Start(ctx, nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []*Session{a, b} {
+		waitFor(t, "rtcp both ways", func() bool { return s.Stats().RTCPReceived >= 3 && s.Stats().RTTMS > 0 }, func() any { return s.Stats() })
+	}
+	if !a.shortSRTCPTags.Load() {
+		t.Error("a did not switch to 32-bit SRTCP tags")
+	}
+	for _, s := range []*Session{a, b} {
+		if st := s.Stats(); st.SRTCPAuthFailures != 0 || st.SRTPAuthFailures != 0 {
+			t.Errorf("failures counted: %+v", st)
+		}
+	}
+}

@@ -142,15 +142,17 @@ type Session struct {
 	closed     bool
 	cancel     context.CancelFunc
 
-	params      atomic.Pointer[streamParams]
-	tx          atomic.Pointer[srtpCipher]
-	rxRTP       atomic.Pointer[srtpCipher]
-	rxRTCP      atomic.Pointer[srtpCipher]
-	crypto      cryptoCounters
-	muted       atomic.Bool
-	ssrc        uint32
-	latched     atomic.Pointer[netip.AddrPort]
-	latchedRTCP atomic.Pointer[netip.AddrPort]
+	params         atomic.Pointer[streamParams]
+	tx             atomic.Pointer[srtpCipher]
+	rxRTP          atomic.Pointer[srtpCipher]
+	rxRTCP         atomic.Pointer[srtpCipher]
+	crypto         cryptoCounters // SRTP (RTP) drops
+	rtcpCrypto     cryptoCounters // SRTCP drops
+	shortSRTCPTags atomic.Bool    // the peer uses 32-bit SRTCP tags with _32
+	muted          atomic.Bool
+	ssrc           uint32
+	latched        atomic.Pointer[netip.AddrPort]
+	latchedRTCP    atomic.Pointer[netip.AddrPort]
 
 	events        chan Event
 	eventsDropped atomic.Int64

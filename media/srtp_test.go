@@ -3,6 +3,7 @@ package media
 import (
 	"bytes"
 	"context"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -81,10 +82,10 @@ func TestSRTPReplayAndTamper(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if _, err := rxc.decryptRTCP(nil, c1, &cnt); err != nil {
+			if _, _, err := rxc.decryptRTCP(nil, c1, &cnt); err != nil {
 				t.Fatalf("srtcp: %v", err)
 			}
-			if _, err := rxc.decryptRTCP(nil, c1, &cnt); !errors.Is(err, errReplayed) {
+			if _, _, err := rxc.decryptRTCP(nil, c1, &cnt); !errors.Is(err, errReplayed) {
 				t.Fatalf("srtcp replay: %v", err)
 			}
 			if got := cnt.replays.Load(); got != 2 {
@@ -181,5 +182,69 @@ func TestKeysNeverPrinted(t *testing.T) {
 	// The SDP form still carries it, byte for byte (RFC 4568 example key).
 	if !strings.Contains(c.sdpValue(), "inline:PS1uQCVeeCFCanVmcjkpPywjNWhcYD0mXXtxaVBR|2^20|1:4") {
 		t.Errorf("sdp value %q", c.sdpValue())
+	}
+}
+
+// RFC 3711 Appendix B.3 key derivation test vectors.
+func TestDeriveSessionKeyRFC3711(t *testing.T) {
+	mk, _ := hex.DecodeString("E1F97A0D3E018BE0D64FA32C06DE4139")
+	ms, _ := hex.DecodeString("0EC675AD498AFEEBB6960B3AABE6")
+	for _, tt := range []struct {
+		label byte
+		n     int
+		want  string
+	}{
+		{0x00, 16, "C61E7A93744F39EE10734AFE3FF7A087"},
+		{0x02, 14, "30CBBC08863D8C85D49DB34A9AE1"},
+		{0x01, 20, "CEBE321F6FF7716B6FD4AB49AF256A156D38BAA4"},
+	} {
+		got, err := deriveSessionKey(mk, ms, tt.label, tt.n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if h := strings.ToUpper(hex.EncodeToString(got)); h != tt.want {
+			t.Errorf("label %d: %s, want %s", tt.label, h, tt.want)
+		}
+	}
+}
+
+// libre (baresip) puts a 32-bit tag on SRTCP under AES_CM_128_HMAC_SHA1_32.
+// Such packets are accepted (and replay-checked), forgeries still fail, and
+// the session answers with 32-bit tags once it has seen one.
+func TestSRTCPShortTagInterop(t *testing.T) {
+	k := testKey(SuiteAESCM128HMACSHA1_32)
+	tx, _ := newCipher(k, false)
+	rx, _ := newCipher(k, true)
+	var cnt cryptoCounters
+	rr, _ := rtcp.Marshal([]rtcp.Packet{&rtcp.ReceiverReport{SSRC: 0x1234}})
+	std, err := tx.encryptRTCP(nil, rr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, short, err := rx.decryptRTCP(nil, std, &cnt); err != nil || short {
+		t.Fatalf("standard 80-bit tag: short=%v err=%v", short, err)
+	}
+	p2, _ := tx.encryptRTCP(nil, rr)
+	libre := p2[:len(p2)-6]
+	out, short, err := rx.decryptRTCP(nil, libre, &cnt)
+	if err != nil || !short || !bytes.Equal(out, rr) {
+		t.Fatalf("32-bit tag: short=%v err=%v", short, err)
+	}
+	if _, _, err := rx.decryptRTCP(nil, libre, &cnt); !errors.Is(err, errReplayed) {
+		t.Fatalf("replayed short-tag packet: %v", err)
+	}
+	p3, _ := tx.encryptRTCP(nil, rr)
+	bad := append([]byte(nil), p3[:len(p3)-6]...)
+	bad[9] ^= 1
+	if _, _, err := rx.decryptRTCP(nil, bad, &cnt); !errors.Is(err, errAuthFailed) {
+		t.Fatalf("forged short-tag packet: %v", err)
+	}
+	// Other suites never take the short path.
+	k80 := testKey(SuiteAESCM128HMACSHA1_80)
+	tx80, _ := newCipher(k80, false)
+	rx80, _ := newCipher(k80, true)
+	p4, _ := tx80.encryptRTCP(nil, rr)
+	if _, _, err := rx80.decryptRTCP(nil, p4[:len(p4)-6], &cnt); !errors.Is(err, errAuthFailed) {
+		t.Fatalf("_80 accepted a truncated tag: %v", err)
 	}
 }

@@ -18,11 +18,14 @@ type Stats struct {
 	Lost int64 `json:"lost"`
 	// JitterMS is the RFC 3550 A.8 interarrival jitter in milliseconds.
 	JitterMS float64 `json:"jitter_ms"`
-	// SRTPAuthFailures counts inbound SRTP/SRTCP packets that failed
+	// SRTPAuthFailures counts inbound SRTP (RTP) packets that failed
 	// authentication (or could not be decrypted).
 	SRTPAuthFailures int64 `json:"srtp_auth_failures"`
-	// Replays counts inbound SRTP/SRTCP packets rejected as replays.
+	// Replays counts inbound SRTP packets rejected as replays.
 	Replays int64 `json:"srtp_replays"`
+	// SRTCPAuthFailures and SRTCPReplays are the same for SRTCP.
+	SRTCPAuthFailures int64 `json:"srtcp_auth_failures"`
+	SRTCPReplays      int64 `json:"srtcp_replays"`
 	// BytesSent and BytesReceived count RTP payload octets.
 	BytesSent     int64 `json:"bytes_sent"`
 	BytesReceived int64 `json:"bytes_received"`
@@ -97,12 +100,14 @@ type txState struct {
 func (s *Session) Stats() Stats {
 	p := s.params.Load()
 	st := Stats{
-		Sent:             s.txStat.sent.Load(),
-		BytesSent:        s.txStat.bytes.Load(),
-		RTCPSent:         s.txStat.rtcpSent.Load(),
-		SRTPAuthFailures: s.crypto.authFailures.Load(),
-		Replays:          s.crypto.replays.Load(),
-		EventsDropped:    s.eventsDropped.Load(),
+		Sent:              s.txStat.sent.Load(),
+		BytesSent:         s.txStat.bytes.Load(),
+		RTCPSent:          s.txStat.rtcpSent.Load(),
+		SRTPAuthFailures:  s.crypto.authFailures.Load(),
+		Replays:           s.crypto.replays.Load(),
+		SRTCPAuthFailures: s.rtcpCrypto.authFailures.Load(),
+		SRTCPReplays:      s.rtcpCrypto.replays.Load(),
+		EventsDropped:     s.eventsDropped.Load(),
 	}
 	rate := 8000
 	ptime := DefaultPTime
