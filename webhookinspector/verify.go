@@ -326,6 +326,12 @@ func (r *Result) checkPayloadHash(req Request, claim string, set bool) {
 	if norm != claim {
 		note = " (claim was upper-case hex)"
 	}
+	// The raw body is the common case: try it before building the other forms.
+	if subtle.ConstantTimeCompare([]byte(sha256Hex(req.Body)), []byte(norm)) == 1 {
+		r.PayloadForm = FormRawBody
+		r.add("payload_hash", true, "matches "+FormRawBody.describe()+note, "")
+		return
+	}
 	cands := payloadCandidates(req)
 	var tried []string
 	for _, c := range cands {

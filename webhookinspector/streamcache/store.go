@@ -88,6 +88,7 @@ type store struct {
 	// fsync per hit would make a hit slower than downloading the file.
 	lazyMu sync.Mutex
 	lazy   *sql.Conn
+	lock   *dirLock
 }
 
 func openStore(ctx context.Context, dir string) (*store, error) {
@@ -103,16 +104,25 @@ func openStore(ctx context.Context, dir string) (*store, error) {
 		db.Close()
 		return nil, fmt.Errorf("stream cache: create schema: %w", err)
 	}
-	s := &store{db: db, bodies: bodies}
-	if err := s.recover(ctx); err != nil {
+	lock, alone, err := lockDir(dir)
+	if err != nil {
 		db.Close()
 		return nil, err
+	}
+	s := &store{db: db, bodies: bodies, lock: lock}
+	if alone {
+		if err := s.recover(ctx); err != nil {
+			lock.unlock()
+			db.Close()
+			return nil, err
+		}
 	}
 	lazy, err := db.Conn(ctx)
 	if err == nil {
 		_, err = lazy.ExecContext(ctx, `PRAGMA synchronous=NORMAL`)
 	}
 	if err != nil {
+		lock.unlock()
 		db.Close()
 		return nil, fmt.Errorf("stream cache: %w", err)
 	}
@@ -120,7 +130,7 @@ func openStore(ctx context.Context, dir string) (*store, error) {
 	return s, nil
 }
 
-// recover deletes body files that no row names (temporaries of a download
+// recover (run only by a process that has the cache to itself) deletes body files that no row names (temporaries of a download
 // that was killed, or a body renamed but never committed) and rows whose
 // body is missing or of the wrong size.
 func (s *store) recover(ctx context.Context) error {
@@ -169,7 +179,9 @@ func (s *store) close() error {
 	s.lazyMu.Lock()
 	s.lazy.Close()
 	s.lazyMu.Unlock()
-	return s.db.Close()
+	err := s.db.Close()
+	s.lock.unlock()
+	return err
 }
 
 const entryColumns = `url, final_url, redirects, status_code, header, req_header, request_time, response_time,
