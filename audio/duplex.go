@@ -49,11 +49,13 @@ type Stats struct {
 	// Captured and Played are device audio handled, in codec-rate samples.
 	Captured uint64 `json:"captured"`
 	Played   uint64 `json:"played"`
-	// CaptureDropped: mic samples dropped because the engine did not read them in time.
+	// CaptureDropped: mic samples dropped because the engine did not read them in time
+	// (queue full, or a backlog standing for a second cut to keep latency low).
 	CaptureDropped uint64 `json:"capture_dropped"`
 	// CaptureShort: samples the engine asked for that the mic had not delivered (silence given).
 	CaptureShort uint64 `json:"capture_short"`
-	// PlayDropped: samples the engine wrote faster than the speaker played them.
+	// PlayDropped: samples the engine wrote faster than the speaker played them
+	// (queue full, or a standing backlog cut).
 	PlayDropped uint64 `json:"play_dropped"`
 	// PlayShort: speaker periods filled with silence for lack of engine audio, in samples.
 	PlayShort uint64 `json:"play_short"`
@@ -202,6 +204,14 @@ func (d *Duplex) SetMicGain(db float64) {
 	d.micGain.Store(math.Float64bits(math.Pow(10, db/20)))
 }
 
+// Buffered returns how much audio waits in the capture queue (for the
+// engine to read) and in the playback queue (for the speaker).
+func (d *Duplex) Buffered() (capture, playback time.Duration) {
+	r := float64(d.cfg.CodecRate)
+	return time.Duration(float64(d.capQ.len()) / r * float64(time.Second)),
+		time.Duration(float64(d.playQ.len()) / r * float64(time.Second))
+}
+
 // Stats returns the counters.
 func (d *Duplex) Stats() Stats {
 	cd, cs := d.capQ.counters()
@@ -269,7 +279,7 @@ func (d *Duplex) open(name string, dir Direction) (*deviceStream, error) {
 	}
 	d.devMu.Unlock()
 	d.emit(Event{Kind: EventOpened, Direction: dir, Device: st.dev.Name, Wanted: name, Fallback: st.fellBack,
-		Rate: st.rate, Channels: st.channels})
+		Rate: st.rate, Channels: st.channels, Latency: st.latency})
 	return st, nil
 }
 

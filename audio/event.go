@@ -47,6 +47,8 @@ type Event struct {
 	// Rate and Channels describe an opened stream.
 	Rate     int `json:"rate,omitempty"`
 	Channels int `json:"channels,omitempty"`
+	// Latency is the device latency PortAudio reports for an opened stream.
+	Latency time.Duration `json:"latency_ns,omitempty"`
 	// Err is set for EventDeviceLost and EventOpenFailed.
 	Err  error     `json:"-"`
 	Time time.Time `json:"time"`
@@ -59,7 +61,7 @@ func (e Event) String() string {
 		if e.Fallback {
 			return fmt.Sprintf("%s device %q not found; using the default %q (%d Hz, %d ch)", e.Direction, e.Wanted, e.Device, e.Rate, e.Channels)
 		}
-		return fmt.Sprintf("%s on %q (%d Hz, %d ch)", e.Direction, e.Device, e.Rate, e.Channels)
+		return fmt.Sprintf("%s on %q (%d Hz, %d ch, %.1f ms)", e.Direction, e.Device, e.Rate, e.Channels, float64(e.Latency.Microseconds())/1000)
 	case EventDeviceLost:
 		return fmt.Sprintf("%s device %q stopped working (%v); switching to the default device", e.Direction, e.Device, e.Err)
 	case EventOpenFailed:

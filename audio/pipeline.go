@@ -1,6 +1,9 @@
 package audio
 
-import "math"
+import (
+	"math"
+	"time"
+)
 
 // captureChain turns device periods (native rate, interleaved) into
 // processed 10 ms codec-rate blocks for the engine: downmix, resample, mic
@@ -54,6 +57,7 @@ func (c *captureChain) process(buf []int16, channels int) {
 		c.aec.Process(c.frame, c.far, c.frame)
 		d.micMeter.Update(c.frame)
 		d.capQ.push(c.frame)
+		d.capQ.govern(d.block, d.cfg.CodecRate/2, d.latencyTarget(), d.block)
 		d.captured.Add(uint64(d.block))
 	}
 	c.acc = c.acc[:copy(c.acc, c.acc[i:])]
@@ -84,6 +88,7 @@ func (c *playbackChain) restart(devRate int) {
 func (c *playbackChain) fill(buf []int16, channels, period int) {
 	d := c.d
 	for len(c.pending) < period {
+		d.playQ.govern(d.block, d.cfg.CodecRate/2, d.latencyTarget(), d.block)
 		d.playQ.pop(c.block)
 		d.farQ.push(c.block)
 		d.spkMeter.Update(c.block)
@@ -92,4 +97,12 @@ func (c *playbackChain) fill(buf []int16, channels, period int) {
 	}
 	upmix(buf, c.pending[:period], channels)
 	c.pending = c.pending[:copy(c.pending, c.pending[period:])]
+}
+
+// latencyTarget is the standing queue depth tolerated between a device and
+// the engine (samples): a healthy queue empties to less than one 20 ms
+// engine frame once in a while. A backlog above it that stands for half a
+// second is cut to one 10 ms block.
+func (d *Duplex) latencyTarget() int {
+	return int((20 * time.Millisecond).Seconds() * float64(d.cfg.CodecRate))
 }

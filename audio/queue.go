@@ -11,6 +11,10 @@ type sampleQueue struct {
 	r, n    int
 	dropped uint64 // samples dropped because the queue was full
 	short   uint64 // samples asked for but not there (filled with silence)
+	trimmed uint64 // samples dropped by govern to cut standing latency
+
+	// govern's window: the smallest depth seen since seen was reset.
+	minDepth, seen int
 }
 
 func newSampleQueue(capacity int) *sampleQueue {
@@ -67,6 +71,30 @@ func (q *sampleQueue) trim(keep int) int {
 	return d
 }
 
+// govern cuts standing latency: a queue whose depth never fell below target
+// during a whole window (samples passed through) holds a backlog that only
+// delays audio, left by a start-up burst or a stall. At the window's end it
+// is cut to keep samples (the drop counted in trimmed). Call it once per
+// block with the block size.
+func (q *sampleQueue) govern(block, window, target, keep int) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.seen == 0 || q.n < q.minDepth {
+		q.minDepth = q.n
+	}
+	q.seen += block
+	if q.seen < window {
+		return
+	}
+	if q.minDepth > target {
+		excess := q.n - min(q.n, keep)
+		q.r = (q.r + excess) % len(q.buf)
+		q.n -= excess
+		q.trimmed += uint64(excess)
+	}
+	q.seen = 0
+}
+
 func (q *sampleQueue) len() int {
 	q.mu.Lock()
 	defer q.mu.Unlock()
@@ -76,5 +104,5 @@ func (q *sampleQueue) len() int {
 func (q *sampleQueue) counters() (dropped, short uint64) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	return q.dropped, q.short
+	return q.dropped + q.trimmed, q.short
 }

@@ -32,3 +32,30 @@ func TestSampleQueueOrderWrapAndDrops(t *testing.T) {
 		t.Fatalf("trim dropped %d, len %d", d, q.len())
 	}
 }
+
+// A backlog that stands for a whole window is cut to the target; a queue
+// that drains in between is left alone.
+func TestSampleQueueGovern(t *testing.T) {
+	q := newSampleQueue(1000)
+	q.push(make([]int16, 500)) // a start-up burst
+	buf := make([]int16, 10)
+	for i := 0; i < 40; i++ { // steady state: 10 in, 10 out
+		q.push(make([]int16, 10))
+		q.govern(10, 200, 30, 10)
+		q.pop(buf)
+	}
+	if n := q.len(); n > 20 {
+		t.Fatalf("backlog still %d samples after two windows", n)
+	}
+	q2 := newSampleQueue(1000)
+	for i := 0; i < 40; i++ { // bursty but draining: no trim
+		if i%10 == 0 {
+			q2.push(make([]int16, 100))
+		}
+		q2.govern(10, 200, 30, 10)
+		q2.pop(buf)
+	}
+	if d, _ := q2.counters(); d != 0 {
+		t.Fatalf("a queue that drains was trimmed by %d", d)
+	}
+}

@@ -81,6 +81,12 @@ func (s *System) openStream(name string, dir Direction, period time.Duration) (*
 			continue
 		}
 		st.pa = pa
+		if info := pa.Info(); info != nil {
+			st.latency = info.InputLatency
+			if dir == DirectionOutput {
+				st.latency = info.OutputLatency
+			}
+		}
 		s.streams++
 		return st, nil
 	}

@@ -92,7 +92,7 @@ var (
 	// ErrStreamsOpen is returned by Refresh while a stream is open.
 	ErrStreamsOpen = errors.New("audio: streams are open; close them before refreshing the device list")
 	// ErrNoDevice means there is no device at all for a direction (no sound server, no hardware).
-	ErrNoDevice = errors.New("audio: no audio device")
+	ErrNoDevice = errors.New("no audio device")
 	// ErrClosed is returned after System.Close.
 	ErrClosed = errors.New("audio: system closed")
 )
