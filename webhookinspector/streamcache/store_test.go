@@ -245,3 +245,33 @@ func TestUnreachableOriginWithoutCopy(t *testing.T) {
 		t.Fatalf("error %q, want a clear connection failure", got)
 	}
 }
+
+func TestSecondProcessLeavesDownloadsAlone(t *testing.T) {
+	// While one process has the cache open (its download may be mid-body),
+	// another opening the same folder must not delete temporaries.
+	dir := t.TempDir()
+	ctx := context.Background()
+	first, err := Open(ctx, Options{Dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	inFlight := filepath.Join(dir, "bodies", "abc.part")
+	os.WriteFile(inFlight, []byte("half a body"), 0o600)
+	second, err := Open(ctx, Options{Dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(inFlight); err != nil {
+		t.Fatal("a second Open deleted the first process's download in progress")
+	}
+	second.Close()
+	first.Close()
+	third, err := Open(ctx, Options{Dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer third.Close()
+	if _, err := os.Stat(inFlight); !os.IsNotExist(err) {
+		t.Fatal("an orphan survived an Open with the cache to itself")
+	}
+}
