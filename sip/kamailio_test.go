@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	sipgosip "github.com/emiago/sipgo/sip"
+
 	"github.com/hookphone/hookphone/internal/testlab"
 	"github.com/hookphone/hookphone/sip"
 )
@@ -270,5 +272,59 @@ func TestKamailioKilledAndRestartedReRegisters(t *testing.T) {
 	t.Logf("re-registered %s after the restart", time.Since(restarted).Round(time.Millisecond))
 	if b, err := k.BindingsFor("alice"); err != nil || len(b) != 1 {
 		t.Fatalf("location after restart: %v %v", b, err)
+	}
+}
+
+// A request for a registered user is routed by Kamailio's location lookup
+// down that user's registered TLS flow (no listener on the callee side) and
+// reaches the handler registered with Endpoint.Handle.
+func TestKamailioRoutesToRegisteredFlow(t *testing.T) {
+	k := testlab.StartKamailio(t, testlab.KamailioConfig{Users: map[string]string{"alice": "secretA", "bob": "secretB"}})
+	bobAcct := labAccount(t, k, "bob", "secretB")
+	bobEP, err := sip.NewEndpoint(bobAcct, sip.EndpointOptions{Trace: sip.NewTrace(0)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := make(chan string, 1)
+	bobEP.Handle(sipgosip.MESSAGE, func(req *sipgosip.Request, tx sipgosip.ServerTransaction) {
+		got <- req.Source() + " " + string(req.Body())
+		tx.Respond(sipgosip.NewResponseFromRequest(req, 200, "OK", nil))
+	})
+	bobReg := sip.NewRegistration(bobEP, sip.RegistrationOptions{})
+	bob := &running{reg: bobReg, ep: bobEP, done: make(chan error, 1)}
+	ctx, cancel := context.WithCancel(context.Background())
+	bob.cancel = cancel
+	go func() { bob.done <- bobReg.Run(ctx) }()
+	t.Cleanup(func() { bob.stop(t); bobEP.Close() })
+	reg := bob.waitFor(t, 30*time.Second, isState(sip.StateRegistered))
+
+	alice := startRegistration(t, labAccount(t, k, "alice", "secretA"), sip.RegistrationOptions{})
+	alice.waitFor(t, 30*time.Second, isState(sip.StateRegistered))
+	target, _ := sip.ParseTarget("bob", k.Domain())
+	req := sipgosip.NewRequest(sipgosip.MESSAGE, target)
+	req.SetBody([]byte("hello bob"))
+	req.AppendHeader(sipgosip.NewHeader("Content-Type", "text/plain"))
+	rctx, rcancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer rcancel()
+	res, err := alice.ep.Do(rctx, req)
+	if err != nil || res.StatusCode != 200 {
+		t.Fatalf("alice → bob: %v %v", res, err)
+	}
+	select {
+	case s := <-got:
+		if !strings.HasSuffix(s, "hello bob") || !strings.HasPrefix(s, reg.Flow.Remote) {
+			t.Fatalf("bob got %q; want it from the registrar %s on his flow", s, reg.Flow.Remote)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("bob's handler never ran")
+	}
+	var inbound bool
+	for _, m := range bobEP.Trace().Messages("") {
+		if m.Dir == sip.DirReceived && strings.HasPrefix(m.Summary, "MESSAGE") && m.Local == reg.Flow.Local {
+			inbound = true
+		}
+	}
+	if !inbound {
+		t.Fatal("the MESSAGE did not arrive on bob's registered flow")
 	}
 }
