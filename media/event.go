@@ -45,7 +45,9 @@ const ReasonNoMedia = "no media"
 
 // Event is one thing the engine reports.
 type Event struct {
+	// Kind says what happened.
 	Kind EventKind
+	// Time is when the engine noticed.
 	Time time.Time
 	// Digit, Duration, PayloadType and NegotiatedPayloadType describe an
 	// EventDTMF: PayloadType is what the packets carried, NegotiatedPayloadType

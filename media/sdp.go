@@ -77,10 +77,8 @@ type remoteMedia struct {
 	ptime    time.Duration
 	dir      Direction
 	rtcpMux  bool
-	cryptos  []string // raw a=crypto values
-	nMedia   int
-	mediaTyp []string // every m-line's media type, for the answer's rejects
-	mediaRaw []*sdp.MediaDescription
+	cryptos  []string                // raw a=crypto values
+	mediaRaw []*sdp.MediaDescription // every m-line, for the answer's rejects
 }
 
 func unmarshalSDP(b []byte) (*sdp.SessionDescription, error) {
@@ -93,7 +91,7 @@ func unmarshalSDP(b []byte) (*sdp.SessionDescription, error) {
 
 // readRemote extracts the first usable audio m-line.
 func readRemote(sd *sdp.SessionDescription) (*remoteMedia, error) {
-	rm := &remoteMedia{index: -1, nMedia: len(sd.MediaDescriptions), mediaRaw: sd.MediaDescriptions}
+	rm := &remoteMedia{index: -1, mediaRaw: sd.MediaDescriptions}
 	var md *sdp.MediaDescription
 	for i, m := range sd.MediaDescriptions {
 		if m.MediaName.Media == "audio" && m.MediaName.Port.Value != 0 && md == nil {
