@@ -5,10 +5,14 @@ import (
 	"context"
 	"encoding/json"
 	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/hookphone/hookphone/internal/testlab"
+	"github.com/hookphone/hookphone/sip"
 )
 
 // `hookphone devices --json` lists the virtual devices of a real PulseAudio,
@@ -71,5 +75,66 @@ func TestDevicesUsage(t *testing.T) {
 		if code := run(context.Background(), cio, args); code != exitUsage {
 			t.Errorf("%v: exit %d, want %d", args, code, exitUsage)
 		}
+	}
+}
+
+// End to end through a call: a 1 kHz tone fed into the virtual microphone
+// goes through PortAudio (hookphone call --device default), SRTP over TLS to
+// the local echo service and back, and comes out of the virtual speaker at
+// 1 kHz.
+func TestCallDeviceThroughEchoService(t *testing.T) {
+	p := testlab.StartPulse(t)
+	p.Setenv(t)
+	dir := t.TempDir()
+	t.Setenv("XDG_DATA_HOME", filepath.Join(dir, "data"))
+	t.Setenv("XDG_CONFIG_HOME", filepath.Join(dir, "config"))
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	echo, err := sip.StartEchoServer(ctx, sip.EchoConfig{Listen: "127.0.0.1:0", Dir: filepath.Join(dir, "echo")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer echo.Close()
+
+	spk := p.Record(testlab.PulseSpeaker + ".monitor")
+	stop := p.FeedMic(ctx, testlab.SineGenerator(1000, 0.5))
+	var out, errb bytes.Buffer
+	cio := cliIO{stdout: &out, stderr: &errb, getenv: os.Getenv}
+	code := run(ctx, cio, []string{"call", "--server", echo.ServerURI(), "--ca", echo.CAFile(), "--no-register",
+		"--user", "tester", "--to", "echo", "--device", "default", "--duration", "4s", "--json"})
+	stop()
+	rec := spk.Stop()
+	if code != exitOK {
+		t.Fatalf("call exit %d\nstdout:\n%s\nstderr:\n%s", code, out.String(), errb.String())
+	}
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	var res struct {
+		Result string `json:"result"`
+		SRTP   string `json:"srtp_suite"`
+		Codec  string `json:"codec"`
+	}
+	if err := json.Unmarshal([]byte(lines[len(lines)-1]), &res); err != nil || res.Result != "answered" || res.SRTP == "" {
+		t.Fatalf("call result %q (%v)", lines[len(lines)-1], err)
+	}
+	// Judge the 50 ms windows where the speaker played something: the echo
+	// must be the tone (echo cancellation and noise suppression are on, so
+	// the level is not asserted tightly).
+	var ratios []float64
+	var loud float64
+	win := testlab.PulseRate / 20
+	for i := 0; i+win <= len(rec); i += win {
+		tone, total := testlab.ToneLevel(rec[i:i+win], testlab.PulseRate, 1000)
+		if total > 0.01 {
+			ratios = append(ratios, tone/total)
+			loud = max(loud, tone)
+		}
+	}
+	if len(ratios) < 20 {
+		t.Fatalf("the speaker played sound in only %d windows of 50 ms (want ≥ 1 s)\nstderr:\n%s", len(ratios), errb.String())
+	}
+	slices.Sort(ratios)
+	t.Logf("speaker: %d loud windows, median 1 kHz share %.2f, loudest 1 kHz RMS %.3f", len(ratios), ratios[len(ratios)/2], loud)
+	if ratios[len(ratios)/2] < 0.8 || loud < 0.05 {
+		t.Errorf("echo on the speaker: median 1 kHz share %.2f (want ≥ 0.8), loudest RMS %.3f (want ≥ 0.05)", ratios[len(ratios)/2], loud)
 	}
 }
