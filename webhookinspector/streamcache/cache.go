@@ -307,7 +307,7 @@ func (c *Cache) roundTrip(ctx context.Context, key string, req fetchReq, validat
 	client := *c.client
 	client.CheckRedirect = func(r *http.Request, via []*http.Request) error {
 		if len(via) > c.opts.MaxRedirects {
-			return fmt.Errorf("stopped after %d redirects (last to %s)", c.opts.MaxRedirects, r.URL)
+			return fmt.Errorf("stopped after %d redirects (last to %s): %w", c.opts.MaxRedirects, r.URL, errTooManyRedirects)
 		}
 		ex.redirects = len(via)
 		return nil
@@ -316,8 +316,8 @@ func (c *Cache) roundTrip(ctx context.Context, key string, req fetchReq, validat
 	resp, err := client.Do(hreq)
 	if err != nil {
 		var uerr *url.Error
-		if errors.As(err, &uerr) && strings.Contains(uerr.Err.Error(), "redirects") {
-			return nil, fmt.Errorf("fetch %s: %v", key, uerr.Err)
+		if errors.As(err, &uerr) && errors.Is(err, errTooManyRedirects) {
+			return nil, fmt.Errorf("fetch %s: %w", key, uerr.Err)
 		}
 		return nil, explainNetError(hreq.URL.Host, err)
 	}
@@ -398,14 +398,22 @@ func (c *Cache) serveStale(ctx context.Context, key string, candidate *entry, ca
 		return nil, cause
 	}
 	d := parseDirectives(candidate.Header)
-	if d.mustRevalidate || d.noCache {
+	now := c.now()
+	t := candidate.timing()
+	lifetime, _ := t.freshnessLifetime(d)
+	outcome := StatusStale
+	switch {
+	case !d.noCache && lifetime > t.currentAge(now):
+		// A forced revalidation of a copy that is still fresh: a plain hit.
+		outcome = StatusHit
+	case d.mustRevalidate || d.noCache:
 		which := "must-revalidate"
 		if d.noCache {
 			which = "no-cache"
 		}
 		return nil, fmt.Errorf("%s: %w (%s) and the server could not be asked: %v", key, ErrMustRevalidate, which, cause)
 	}
-	if err := c.store.touch(ctx, key, c.now(), StatusStale, "the server could not be reached: "+cause.Error()); err != nil {
+	if err := c.store.touch(ctx, key, now, outcome, "the server could not be reached: "+cause.Error()); err != nil {
 		return nil, err
 	}
 	return c.resultFor(ctx, key, nil)

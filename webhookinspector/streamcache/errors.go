@@ -19,6 +19,8 @@ var (
 	ErrMustRevalidate = errors.New("stale copy may not be served without validation")
 	// ErrTLS marks certificate and handshake failures.
 	ErrTLS = errors.New("TLS failure")
+
+	errTooManyRedirects = errors.New("too many redirects")
 )
 
 // HTTPStatusError is a final response other than 200 (or 304 to a

@@ -2,6 +2,7 @@ package streamcache
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -273,5 +274,36 @@ func TestSecondProcessLeavesDownloadsAlone(t *testing.T) {
 	defer third.Close()
 	if _, err := os.Stat(inFlight); !os.IsNotExist(err) {
 		t.Fatal("an orphan survived an Open with the cache to itself")
+	}
+}
+
+func TestForcedRevalidationWithOriginDown(t *testing.T) {
+	clock := newClock(t0)
+	o := newOrigin(t, clock, nil)
+	body := testWAV(t, 1)
+	o.setHandler(func(n int, w http.ResponseWriter, r *http.Request) {
+		if n > 0 {
+			http.Error(w, "down", http.StatusServiceUnavailable)
+			return
+		}
+		serve(w, body, "Cache-Control", "max-age=600, must-revalidate", "ETag", `"d"`)
+	})
+	c := openCache(t, clock, o.ca, nil)
+	ctx := context.Background()
+	if _, err := c.Fetch(ctx, o.url("/d.wav")); err != nil {
+		t.Fatal(err)
+	}
+	// Still fresh: must-revalidate does not apply yet, the copy is a hit.
+	res, err := c.Revalidate(ctx, o.url("/d.wav"))
+	if err != nil || res.Report.Status != StatusHit || !strings.Contains(res.Report.Why, "503") {
+		t.Fatalf("revalidate while fresh, origin down: %+v %v", res, err)
+	}
+	if last := o.requests()[len(o.requests())-1]; last.IfNoneMatch != `"d"` {
+		t.Fatalf("If-None-Match %q", last.IfNoneMatch)
+	}
+	// Once stale, must-revalidate forbids serving it.
+	clock.Advance(11 * time.Minute)
+	if _, err := c.Revalidate(ctx, o.url("/d.wav")); !errors.Is(err, ErrMustRevalidate) {
+		t.Fatalf("stale must-revalidate copy with origin down: %v", err)
 	}
 }
