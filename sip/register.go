@@ -161,7 +161,7 @@ type Registration struct {
 	// contact is the contact currently bound (valid while registered).
 	contact  *sip.ContactHeader
 	expires  time.Duration // requested lifetime
-	noPong   bool          // the server never answered a CRLF ping: probe with OPTIONS instead
+	keeper   *keeper       // keep-alive of the current flow (remembers servers that do not pong)
 	runOnce  sync.Once
 	finished chan struct{}
 }
@@ -194,6 +194,16 @@ func NewRegistration(e *Endpoint, o RegistrationOptions) *Registration {
 		expires:  e.Account.Expires,
 		finished: make(chan struct{}),
 	}
+	r.keeper = newKeeper(KeepAliveOptions{
+		Interval:     e.Account.KeepAlive,
+		PongTimeout:  o.PongTimeout,
+		ProbeTimeout: o.RequestTimeout,
+		Clock:        o.Clock,
+		Probe: func(ctx context.Context, f *Flow) error {
+			_, err := e.Options(ctx, f)
+			return err
+		},
+	})
 	r.last = Event{Account: e.Account.Label(), State: StateUnregistered, Time: r.clock.Now()}
 	return r
 }
@@ -333,96 +343,27 @@ func refreshIn(d time.Duration) time.Duration {
 	return in
 }
 
-// hold keeps a granted registration: it returns when the refresh is due
-// (lost false), or when the flow died (lost true, with why).
+// hold keeps a granted registration while a keeper watches the flow: it
+// returns when the refresh is due (lost false), or when the flow died (lost
+// true, with why).
 func (r *Registration) hold(ctx context.Context, flow *Flow, granted time.Duration) (why string, lost bool) {
 	refresh := r.clock.NewTimer(refreshIn(granted))
 	defer refresh.Stop()
-	ka := r.e.Account.KeepAlive
-	var kaT, pongT Timer
-	var kaC, pongC <-chan time.Time
-	startKA := func() {
-		if ka > 0 {
-			kaT = r.clock.NewTimer(ka)
-			kaC = kaT.C()
-		}
-	}
-	defer func() {
-		if kaT != nil {
-			kaT.Stop()
-		}
-		if pongT != nil {
-			pongT.Stop()
-		}
+	kctx, stop := context.WithCancel(ctx)
+	kdone := make(chan struct{})
+	go func() {
+		defer close(kdone)
+		r.keeper.run(kctx, flow)
 	}()
-	startKA()
-	for {
-		select {
-		case <-ctx.Done():
-			return "", false
-		case <-flow.Done():
-			return fmt.Sprintf("flow lost: %v", flow.Err()), true
-		case <-refresh.C():
-			return "", false
-		case <-kaC:
-			kaC = nil
-			if r.noPong {
-				if err := r.probe(ctx, flow); err != nil {
-					flow.Close(fmt.Errorf("keep-alive OPTIONS: %w", err))
-					return fmt.Sprintf("flow dead: keep-alive OPTIONS got no answer (%v)", err), true
-				}
-				startKA()
-				continue
-			}
-			select { // drop a stale pong
-			case <-flow.Pongs():
-			default:
-			}
-			if err := flow.Ping(); err != nil {
-				return fmt.Sprintf("flow lost: %v", err), true
-			}
-			pongT = r.clock.NewTimer(r.o.PongTimeout)
-			pongC = pongT.C()
-		case <-flow.Pongs():
-			if pongT != nil {
-				pongT.Stop()
-				pongT, pongC = nil, nil
-				startKA()
-			}
-		case <-pongC:
-			pongT, pongC = nil, nil
-			// No pong: either the server does not implement RFC 5626 pongs
-			// or the flow is dead. An OPTIONS probe tells which.
-			if err := r.probe(ctx, flow); err != nil {
-				flow.Close(fmt.Errorf("keep-alive: no pong within %s and OPTIONS failed: %w", r.o.PongTimeout, err))
-				return fmt.Sprintf("flow dead: no keep-alive answer within %s (%v)", r.o.PongTimeout, err), true
-			}
-			r.noPong = true
-			startKA()
-		}
+	defer func() { stop(); <-kdone }()
+	select {
+	case <-ctx.Done():
+		return "", false
+	case <-flow.Done():
+		return fmt.Sprintf("flow lost: %v", flow.Err()), true
+	case <-refresh.C():
+		return "", false
 	}
-}
-
-// probe sends OPTIONS to the registrar on the flow; any response proves the flow alive.
-func (r *Registration) probe(ctx context.Context, flow *Flow) error {
-	acct := &r.e.Account
-	req := sip.NewRequest(sip.OPTIONS, sip.Uri{Scheme: "sip", Host: acct.AORDomain(), UriParams: sip.NewParams(), Headers: sip.NewParams()})
-	r.e.Prepare(req, flow)
-	from := r.e.From()
-	to := &sip.ToHeader{Address: from.Address, Params: sip.NewParams()}
-	callID := sip.CallIDHeader(newCallID())
-	maxfwd := sip.MaxForwardsHeader(70)
-	req.AppendHeader(from)
-	req.AppendHeader(to)
-	req.AppendHeader(&callID)
-	req.AppendHeader(&sip.CSeqHeader{SeqNo: 1, MethodName: sip.OPTIONS})
-	req.AppendHeader(&maxfwd)
-	req.AppendHeader(sip.NewHeader("User-Agent", acct.UserAgent))
-	req.SetBody(nil)
-	_, err := r.do(ctx, func(ctx context.Context) (*sip.Response, error) {
-		return r.e.Client.Do(ctx, req, sipgo.ClientRequestAddVia)
-	})
-	return err
 }
 
 // do runs one exchange bounded by RequestTimeout on the clock.
