@@ -1,37 +1,624 @@
 package ui
 
 import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
 	"fmt"
+	"strings"
+	"time"
 
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/hookphone/hookphone/config"
+	wi "github.com/hookphone/hookphone/webhookinspector"
 )
 
 const webhooksID = "webhooks"
 
-// newWebhooksView is the Webhooks area: captured answer, event and fallback
-// requests with their signature verdicts, grouped into per-call timelines.
-// The URLs it tells the user to configure come from the inspector settings.
-func newWebhooksView(state *configState) View {
-	e := &emptyState{
-		icon:  theme.MailSendIcon(),
-		title: "Webhooks",
-		what: "The answer, event and fallback webhooks your voice application sends will appear here as they " +
-			"arrive: each one's signature verdict (JWT signature, payload hash, age, replay) explained in one " +
-			"sentence, grouped into a timeline per call and tied to the SIP call they belong to.",
-		how: []string{
-			"",
-			"Keep the application's signature secret in Hookphone's secret store, so signed webhooks can be verified.",
-			"Captures are stored before they are acknowledged, so none is lost if Hookphone stops.",
-		},
+// webhookPage is the list's page size; the list never holds more than
+// maxWebhookRows rows (older ones are paged in on demand, newest dropped
+// from memory again when the list is reloaded).
+const (
+	webhookPage    = 200
+	maxWebhookRows = 2000
+)
+
+// webhookFilter is what the filter bar selects.
+type webhookFilter struct {
+	Verdict wi.Verdict // VerdictUnknown: all
+	Path    string     // substring of the path
+	Call    string     // uuid, conversation uuid or X-Hookphone-Call-Id
+	Text    string     // substring of method, path, event, uuid, reason
+}
+
+// storeFilter is the part of f the store applies; Path and Text are applied
+// to each row by matches.
+func (f webhookFilter) storeFilter() wi.Filter {
+	return wi.Filter{Verdict: f.Verdict, Call: strings.TrimSpace(f.Call), Newest: true, Limit: webhookPage}
+}
+
+// matches says whether a capture passes every filter.
+func (f webhookFilter) matches(s wi.Summary) bool {
+	if f.Verdict != wi.VerdictUnknown && s.Verdict != f.Verdict {
+		return false
 	}
-	content := e.build()
-	update := func() {
-		in := state.cfg.Inspector
-		base := "http://" + in.Listen
-		e.setStep(0, fmt.Sprintf("In your voice application set the answer URL to %s%s and the event URL to %s%s "+
-			"(fallback %s%s): the inspector settings in the config file.", base, in.AnswerPath, base, in.EventPath, base, in.FallbackPath))
+	if c := strings.TrimSpace(f.Call); c != "" && s.UUID != c && s.ConversationUUID != c && s.CallID != c {
+		return false
 	}
-	update()
-	state.onChange(update)
-	return &area{id: webhooksID, title: "Webhooks", icon: theme.MailSendIcon(), content: content}
+	if p := strings.TrimSpace(f.Path); p != "" && !strings.Contains(strings.ToLower(s.Path), strings.ToLower(p)) {
+		return false
+	}
+	if t := strings.ToLower(strings.TrimSpace(f.Text)); t != "" {
+		hay := strings.ToLower(strings.Join([]string{s.Method, s.Path, s.Event, s.UUID, s.ConversationUUID, s.CallID, s.Reason, s.Kind.String()}, " "))
+		if !strings.Contains(hay, t) {
+			return false
+		}
+	}
+	return true
+}
+
+// webhooksArea is the Webhooks pane: a live, filtered, paged list of
+// captures and the picked one's detail with replay and export actions.
+type webhooksArea struct {
+	env    *viewEnv
+	state  *configState
+	deps   Deps
+	rows   []wi.Summary
+	filter webhookFilter
+	list   *widget.List
+	count  *widget.Label
+	older  *widget.Button
+	warn   *widget.Label
+	warnC  fyne.CanvasObject
+	detail *fyne.Container
+	picked *wi.Capture
+	url    *widget.Label
+
+	verdict            *widget.Select
+	path, call, search *widget.Entry
+	content            fyne.CanvasObject
+}
+
+// ID returns the area's key.
+func (a *webhooksArea) ID() string { return webhooksID }
+
+// Title returns the sidebar label.
+func (a *webhooksArea) Title() string { return "Webhooks" }
+
+// Icon returns the sidebar icon.
+func (a *webhooksArea) Icon() fyne.Resource { return theme.MailSendIcon() }
+
+// Content returns the area's widgets.
+func (a *webhooksArea) Content() fyne.CanvasObject { return a.content }
+
+func newWebhooksArea(env *viewEnv, state *configState, d Deps) *webhooksArea {
+	a := &webhooksArea{env: env, state: state, deps: d}
+	a.list = widget.NewList(func() int { return len(a.rows) }, newWebhookRow, func(i widget.ListItemID, o fyne.CanvasObject) {
+		setWebhookRow(o, a.rows[i])
+	})
+	a.list.OnSelected = func(i widget.ListItemID) {
+		if i < len(a.rows) {
+			a.open(a.rows[i].ID)
+		}
+	}
+	a.count = widget.NewLabel("")
+	a.older = widget.NewButtonWithIcon("Older", theme.MoreVerticalIcon(), a.loadOlder)
+	a.older.Hide()
+
+	a.verdict = widget.NewSelect([]string{"All verdicts", "valid", "invalid", "unsigned"}, func(s string) {
+		v, err := wi.ParseVerdict(s)
+		if err != nil {
+			v = wi.VerdictUnknown
+		}
+		a.filter.Verdict = v
+		a.Reload()
+	})
+	a.verdict.SetSelectedIndex(0)
+	a.path = filterEntry("Path", func(s string) { a.filter.Path = s; a.applyLocal() })
+	a.call = filterEntry("Call (uuid or call id)", func(s string) { a.filter.Call = s; a.Reload() })
+	a.search = filterEntry("Search text", func(s string) { a.filter.Text = s; a.applyLocal() })
+
+	a.warn = widget.NewLabel("")
+	a.warn.Wrapping = fyne.TextWrapWord
+	a.warn.Importance = widget.WarningImportance
+	dismiss := widget.NewButtonWithIcon("", theme.CancelIcon(), func() { a.warnC.Hide() })
+	a.warnC = container.NewBorder(nil, nil, widget.NewIcon(theme.NewWarningThemedResource(theme.WarningIcon())), dismiss, a.warn)
+	a.warnC.Hide()
+
+	sample := widget.NewButtonWithIcon("Send sample webhook", theme.MailSendIcon(), a.sendSample)
+	sample.Importance = widget.HighImportance
+	har := widget.NewButtonWithIcon("Export HAR", theme.DocumentSaveIcon(), a.exportHAR)
+	settings := widget.NewButtonWithIcon("Inspector settings", theme.SettingsIcon(), func() { showInspectorSettings(env, state, d) })
+	a.url = widget.NewLabel("")
+	a.url.Truncation = fyne.TextTruncateEllipsis
+	toolbar := container.NewBorder(nil, nil, nil, container.NewHBox(sample, har, settings), a.url)
+	filters := container.NewGridWithColumns(4, a.verdict, a.path, a.call, a.search)
+	top := container.NewVBox(toolbar, a.warnC, filters)
+
+	a.detail = container.NewStack(widget.NewLabel("Pick a webhook to see its headers, body, token and every check."))
+	left := container.NewBorder(nil, container.NewBorder(nil, nil, nil, a.older, a.count), nil, nil, a.list)
+	split := container.NewHSplit(left, a.detail)
+	split.Offset = 0.42
+	a.content = container.NewBorder(container.NewPadded(top), nil, nil, nil, split)
+
+	if in := env.svc.Inspector; in == nil {
+		a.url.SetText("The inspector is not running: see the log and Settings → Inspector.")
+		sample.Disable()
+		har.Disable()
+	} else {
+		a.url.SetText("Listening on " + in.BaseURL() + " — answer " + state.cfg.Inspector.AnswerPath + ", event " + state.cfg.Inspector.EventPath)
+		a.follow(in)
+		a.Reload()
+	}
+	return a
+}
+
+func filterEntry(placeholder string, changed func(string)) *widget.Entry {
+	e := widget.NewEntry()
+	e.SetPlaceHolder(placeholder)
+	e.OnChanged = changed
+	return e
+}
+
+func newWebhookRow() fyne.CanvasObject {
+	return container.NewBorder(nil, nil,
+		container.NewHBox(widget.NewIcon(theme.ConfirmIcon()), widget.NewLabelWithStyle("15:04:05", fyne.TextAlignLeading, fyne.TextStyle{Monospace: true})),
+		widget.NewLabel("completed"),
+		truncLabel("POST /webhooks/event"))
+}
+
+func setWebhookRow(o fyne.CanvasObject, s wi.Summary) {
+	c := o.(*fyne.Container)
+	mid := c.Objects[0].(*widget.Label)
+	left := c.Objects[1].(*fyne.Container)
+	right := c.Objects[2].(*widget.Label)
+	left.Objects[0].(*widget.Icon).SetResource(verdictIcon(s.Verdict))
+	left.Objects[1].(*widget.Label).SetText(s.ReceivedAt.Local().Format("15:04:05"))
+	mid.SetText(s.Method + " " + s.Path)
+	ev := s.Event
+	if ev == "" {
+		ev = s.Kind.String()
+	}
+	right.SetText(ev)
+}
+
+// verdictIcon is a green tick, red cross or grey question mark.
+func verdictIcon(v wi.Verdict) fyne.Resource {
+	switch v {
+	case wi.VerdictValid:
+		return theme.NewSuccessThemedResource(theme.ConfirmIcon())
+	case wi.VerdictInvalid:
+		return theme.NewErrorThemedResource(theme.CancelIcon())
+	}
+	return theme.NewWarningThemedResource(theme.QuestionIcon())
+}
+
+// follow adds live captures and shows watchdog warnings until the app ends.
+func (a *webhooksArea) follow(in InspectorService) {
+	ch, _ := in.Subscribe(256)
+	go func() {
+		for n := range ch {
+			fyne.Do(func() { a.notice(n) })
+		}
+	}()
+}
+
+// notice applies one live notice on the UI goroutine.
+func (a *webhooksArea) notice(n wi.Notice) {
+	if n.Warning != nil {
+		a.warn.SetText(n.Warning.Message)
+		a.warnC.Show()
+		if a.content != nil {
+			a.content.Refresh()
+		}
+		a.env.svc.logf("webhook watchdog call=%s", n.Warning.CallID)
+	}
+	if s := n.Capture; s != nil {
+		a.env.svc.logf("webhook captured id=%d path=%s verdict=%s event=%s", s.ID, s.Path, s.Verdict, s.Event)
+		if a.filter.matches(*s) {
+			a.rows = append([]wi.Summary{*s}, a.rows...)
+			if len(a.rows) > maxWebhookRows {
+				a.rows = a.rows[:maxWebhookRows]
+			}
+			a.showCount()
+			a.list.Refresh()
+		}
+	}
+}
+
+// Reload fetches the newest page for the filter.
+func (a *webhooksArea) Reload() {
+	in := a.env.svc.Inspector
+	if in == nil {
+		return
+	}
+	f := a.filter
+	var rows []wi.Summary
+	a.env.run(func(ctx context.Context) (err error) {
+		rows, err = in.List(ctx, f.storeFilter())
+		return err
+	}, func(err error) {
+		if err != nil {
+			a.count.SetText("Could not read the store: " + err.Error())
+			return
+		}
+		a.rows = keepMatching(rows, a.filter)
+		a.older.Hidden = len(rows) < webhookPage
+		a.older.Refresh()
+		if a.content != nil {
+			a.content.Refresh()
+		}
+		a.showCount()
+		a.list.UnselectAll()
+		a.list.Refresh()
+	})
+}
+
+// applyLocal re-applies the in-memory filters (path, text) by reloading:
+// the store keeps the source of truth, the list only a page.
+func (a *webhooksArea) applyLocal() { a.Reload() }
+
+func keepMatching(rows []wi.Summary, f webhookFilter) []wi.Summary {
+	out := rows[:0:0]
+	for _, r := range rows {
+		if f.matches(r) {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+func (a *webhooksArea) loadOlder() {
+	in := a.env.svc.Inspector
+	if in == nil || len(a.rows) == 0 {
+		return
+	}
+	sf := a.filter.storeFilter()
+	sf.BeforeID = a.rows[len(a.rows)-1].ID
+	var rows []wi.Summary
+	a.env.run(func(ctx context.Context) (err error) {
+		rows, err = in.List(ctx, sf)
+		return err
+	}, func(err error) {
+		if err != nil {
+			return
+		}
+		a.rows = append(a.rows, keepMatching(rows, a.filter)...)
+		if len(a.rows) > maxWebhookRows {
+			a.rows = a.rows[len(a.rows)-maxWebhookRows:]
+		}
+		a.older.Hidden = len(rows) < webhookPage
+		a.older.Refresh()
+		if a.content != nil {
+			a.content.Refresh()
+		}
+		a.showCount()
+		a.list.Refresh()
+	})
+}
+
+func (a *webhooksArea) showCount() {
+	a.count.SetText(fmt.Sprintf("%d shown", len(a.rows)))
+}
+
+func (a *webhooksArea) sendSample() {
+	in := a.env.svc.Inspector
+	var n int
+	a.env.svc.logf("ui send sample webhooks")
+	a.env.run(func(ctx context.Context) (err error) {
+		n, err = in.SendSamples(ctx)
+		return err
+	}, func(err error) {
+		if err != nil {
+			dialog.ShowError(fmt.Errorf("send sample webhooks: %w", err), a.env.win)
+			return
+		}
+		a.env.svc.logf("sample webhooks sent=%d", n)
+	})
+}
+
+// open loads and shows one capture's detail.
+func (a *webhooksArea) open(id int64) {
+	in := a.env.svc.Inspector
+	var c *wi.Capture
+	a.env.run(func(ctx context.Context) (err error) {
+		c, err = in.Get(ctx, id)
+		return err
+	}, func(err error) {
+		if err != nil {
+			a.detail.Objects = []fyne.CanvasObject{widget.NewLabel("Could not load the capture: " + err.Error())}
+			a.detail.Refresh()
+			return
+		}
+		a.picked = c
+		a.detail.Objects = []fyne.CanvasObject{a.detailView(c)}
+		a.detail.Refresh()
+	})
+}
+
+// detailView is one capture: verdict sentence, checks, headers, body, token.
+func (a *webhooksArea) detailView(c *wi.Capture) fyne.CanvasObject {
+	head := widget.NewLabelWithStyle(fmt.Sprintf("%s %s — %s", c.Method, c.Target, c.Result.Verdict), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	head.Truncation = fyne.TextTruncateEllipsis
+	reason := widget.NewLabel(c.Result.Reason)
+	reason.Wrapping = fyne.TextWrapWord
+	switch c.Result.Verdict {
+	case wi.VerdictValid:
+		reason.Importance = widget.SuccessImportance
+	case wi.VerdictInvalid:
+		reason.Importance = widget.DangerImportance
+	default:
+		reason.Importance = widget.WarningImportance
+	}
+	checks := container.NewVBox()
+	for _, ch := range c.Result.Checks {
+		var icon fyne.Resource = theme.NewSuccessThemedResource(theme.ConfirmIcon())
+		if !ch.OK {
+			icon = theme.NewErrorThemedResource(theme.CancelIcon())
+		}
+		l := widget.NewLabel(ch.Name + ": " + ch.Detail)
+		l.Wrapping = fyne.TextWrapWord
+		checks.Add(container.NewBorder(nil, nil, widget.NewIcon(icon), nil, l))
+	}
+	if len(c.Result.Checks) == 0 {
+		checks.Add(widget.NewLabel("No checks ran (unsigned request)."))
+	}
+
+	var hb strings.Builder
+	for _, h := range c.Headers {
+		v := h.Value
+		if strings.EqualFold(h.Name, "Authorization") {
+			v = maskToken(v)
+		}
+		fmt.Fprintf(&hb, "%s: %s\n", h.Name, v)
+	}
+	headers := monoText(hb.String())
+	body := monoText(prettyJSON(c.Body))
+	tokHead, tokClaims := "", ""
+	if auth, ok := c.Header("Authorization"); ok {
+		tokHead, tokClaims = decodeJWT(auth)
+	}
+	token := monoText("Header\n" + orDash(tokHead) + "\n\nClaims\n" + orDash(tokClaims) + "\n\n(signature not shown)")
+	resp := monoText(fmt.Sprintf("%d\n%s", c.Response.Status, prettyJSON(c.Response.Body)))
+
+	replay := widget.NewButtonWithIcon("Replay", theme.MediaReplayIcon(), func() { a.replay(c.ID, false) })
+	resign := widget.NewButtonWithIcon("Replay re-signed", theme.MediaReplayIcon(), func() { a.replay(c.ID, true) })
+	curl := widget.NewButtonWithIcon("Copy as cURL", theme.ContentCopyIcon(), func() {
+		fyne.CurrentApp().Clipboard().SetContent(wi.CURL(c))
+		a.env.svc.logf("ui copied curl id=%d", c.ID)
+	})
+	tabs := container.NewAppTabs(
+		container.NewTabItem("Checks", container.NewVScroll(checks)),
+		container.NewTabItem("Headers", container.NewScroll(headers)),
+		container.NewTabItem("Body", container.NewScroll(body)),
+		container.NewTabItem("Token", container.NewScroll(token)),
+		container.NewTabItem("Response", container.NewScroll(resp)),
+	)
+	top := container.NewVBox(head, reason, container.NewHBox(replay, resign, curl))
+	return container.NewBorder(top, nil, nil, nil, tabs)
+}
+
+func monoText(s string) *widget.Label {
+	l := widget.NewLabel(strings.TrimRight(s, "\n"))
+	l.TextStyle.Monospace = true
+	l.Selectable = true
+	return l
+}
+
+// prettyJSON indents a JSON body; anything else is shown as text.
+func prettyJSON(b []byte) string {
+	if len(b) == 0 {
+		return "(empty body)"
+	}
+	var out bytes.Buffer
+	if err := json.Indent(&out, b, "", "  "); err == nil {
+		return out.String()
+	}
+	return string(b)
+}
+
+// maskToken keeps the scheme and the first characters of a credential.
+func maskToken(v string) string {
+	scheme, rest, ok := strings.Cut(v, " ")
+	if !ok {
+		rest, scheme = v, ""
+	}
+	if len(rest) > 12 {
+		rest = rest[:12] + "…"
+	}
+	return strings.TrimSpace(scheme + " " + rest)
+}
+
+// decodeJWT returns the pretty header and claims of a bearer token; the
+// signature is never shown.
+func decodeJWT(auth string) (header, claims string) {
+	tok := strings.TrimSpace(auth)
+	if s, ok := strings.CutPrefix(tok, "Bearer "); ok {
+		tok = strings.TrimSpace(s)
+	}
+	parts := strings.Split(tok, ".")
+	if len(parts) != 3 {
+		return "", ""
+	}
+	dec := func(p string) string {
+		b, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(p, "="))
+		if err != nil {
+			return "(not base64url: " + err.Error() + ")"
+		}
+		return prettyJSON(b)
+	}
+	return dec(parts[0]), dec(parts[1])
+}
+
+func (a *webhooksArea) replay(id int64, resign bool) {
+	in := a.env.svc.Inspector
+	var res wi.ReplayResult
+	a.env.run(func(ctx context.Context) (err error) {
+		res, err = in.Replay(ctx, id, resign)
+		return err
+	}, func(err error) {
+		if err != nil {
+			dialog.ShowError(fmt.Errorf("replay: %w", err), a.env.win)
+			return
+		}
+		msg := fmt.Sprintf("Sent to %s (%s): answered %d.", res.URL, res.Mode, res.Response.Status)
+		if len(res.Differences) > 0 {
+			msg += "\nDifferences from the capture:\n• " + strings.Join(res.Differences, "\n• ")
+		}
+		dialog.ShowInformation("Replayed", msg, a.env.win)
+	})
+}
+
+func (a *webhooksArea) exportHAR() {
+	in := a.env.svc.Inspector
+	f := a.filter.storeFilter()
+	f.Newest = false
+	dialog.ShowFileSave(func(w fyne.URIWriteCloser, err error) {
+		if err != nil || w == nil {
+			return
+		}
+		a.env.run(func(ctx context.Context) error {
+			defer w.Close()
+			return in.WriteHAR(ctx, w, f)
+		}, func(err error) {
+			if err != nil {
+				dialog.ShowError(fmt.Errorf("export HAR: %w", err), a.env.win)
+				return
+			}
+			dialog.ShowInformation("Exported", "Saved "+w.URI().Path(), a.env.win)
+		})
+	}, a.env.win)
+}
+
+// nccoProblems validates an NCCO as typed: "" when it is valid.
+func nccoProblems(text string) string {
+	if strings.TrimSpace(text) == "" {
+		return ""
+	}
+	n, err := wi.ParseNCCO([]byte(text))
+	if err != nil {
+		return err.Error()
+	}
+	var msgs []string
+	for _, e := range n.Validate() {
+		msgs = append(msgs, e.Error())
+	}
+	return strings.Join(msgs, "\n")
+}
+
+// newNCCOEditor is a multi-line JSON entry with a live verdict under it.
+func newNCCOEditor(initial string) (*widget.Entry, *widget.Label, fyne.CanvasObject) {
+	e := widget.NewMultiLineEntry()
+	e.TextStyle.Monospace = true
+	e.SetMinRowsVisible(8)
+	e.SetPlaceHolder(`[{"action":"talk","text":"Hello"}]`)
+	status := widget.NewLabel("")
+	status.Wrapping = fyne.TextWrapWord
+	check := func(s string) {
+		if p := nccoProblems(s); p != "" {
+			status.SetText("✗ " + p)
+			status.Importance = widget.DangerImportance
+		} else if strings.TrimSpace(s) == "" {
+			status.SetText("Empty: the inspector answers with a short talk action.")
+			status.Importance = widget.MediumImportance
+		} else {
+			status.SetText("✓ Valid NCCO")
+			status.Importance = widget.SuccessImportance
+		}
+		status.Refresh()
+	}
+	e.OnChanged = check
+	e.SetText(initial)
+	check(initial)
+	return e, status, container.NewBorder(nil, status, nil, nil, e)
+}
+
+// showInspectorSettings edits the inspector part of the config: secrets per
+// api_key (stored in the secret store, never in the config), time window,
+// application id, NCCO and forward target.
+func showInspectorSettings(env *viewEnv, state *configState, d Deps) {
+	cfg := state.cfg.Clone()
+	in := &cfg.Inspector
+	apiKey := widget.NewEntry()
+	apiKey.SetPlaceHolder("api_key (as in the JWT claims)")
+	for k := range in.SignatureSecrets {
+		apiKey.SetText(k)
+		break
+	}
+	secret := widget.NewPasswordEntry()
+	secret.SetPlaceHolder("leave empty to keep the stored secret")
+	window := widget.NewEntry()
+	window.SetText(time.Duration(in.MaxAge).String())
+	appID := widget.NewEntry()
+	appID.SetText(in.ApplicationID)
+	forward := widget.NewEntry()
+	forward.SetPlaceHolder("https://your-app.example.com (empty: do not forward)")
+	forward.SetText(in.Forward)
+	ncco, nccoStatus, nccoBox := newNCCOEditor(in.NCCO)
+	_ = ncco
+	items := []*widget.FormItem{
+		widget.NewFormItem("API key", apiKey),
+		widget.NewFormItem("Signature secret", secret),
+		widget.NewFormItem("Max age", window),
+		widget.NewFormItem("Application ID", appID),
+		widget.NewFormItem("Forward to", forward),
+		widget.NewFormItem("Answer NCCO", nccoBox),
+	}
+	dlg := dialog.NewForm("Inspector settings", "Save", "Cancel", items, func(ok bool) {
+		if !ok {
+			return
+		}
+		if p := nccoProblems(ncco.Text); p != "" {
+			dialog.ShowError(fmt.Errorf("the NCCO is not valid: %s", p), env.win)
+			return
+		}
+		dur, err := time.ParseDuration(strings.TrimSpace(window.Text))
+		if err != nil || dur <= 0 {
+			dialog.ShowError(fmt.Errorf("max age %q: write a duration such as 5m or 90s", window.Text), env.win)
+			return
+		}
+		in.MaxAge = config.Duration(dur)
+		in.ApplicationID = strings.TrimSpace(appID.Text)
+		in.Forward = strings.TrimSpace(forward.Text)
+		in.NCCO = strings.TrimSpace(ncco.Text)
+		key := strings.TrimSpace(apiKey.Text)
+		sec := secret.Text
+		if key != "" {
+			if in.SignatureSecrets == nil {
+				in.SignatureSecrets = map[string]string{}
+			}
+			in.SignatureSecrets[key] = config.SignatureSecretKey(key)
+		}
+		env.run(func(ctx context.Context) error {
+			if key != "" && sec != "" && d.Secrets != nil {
+				if err := d.Secrets.Set(ctx, config.SignatureSecretKey(key), sec); err != nil {
+					return fmt.Errorf("store the secret: %w", err)
+				}
+			}
+			return state.store.Save(cfg)
+		}, func(err error) {
+			if err != nil {
+				dialog.ShowError(err, env.win)
+				return
+			}
+			state.saved(cfg)
+			dialog.ShowInformation("Saved", "The inspector settings are saved; the inspector applies them at the next start.", env.win)
+		})
+	}, env.win)
+	nccoStatus.Refresh()
+	dlg.Resize(fyne.NewSize(640, 560))
+	dlg.Show()
+}
+
+// truncLabel is a one-line label that ends in an ellipsis when too long.
+func truncLabel(s string) *widget.Label {
+	l := widget.NewLabel(s)
+	l.Truncation = fyne.TextTruncateEllipsis
+	return l
 }

@@ -1,0 +1,227 @@
+package ui
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/hookphone/hookphone/sip"
+)
+
+func newTestPhone(t *testing.T) (*phoneArea, *fakePhone, fyne.Window) {
+	t.Helper()
+	fp := &fakePhone{accounts: []AccountStatus{
+		{Name: LocalEchoAccount, AOR: "sip:me@127.0.0.1", State: sip.StateRegistered, TLS: "TLS 1.3"},
+		{Name: "work", AOR: "sip:alice@pbx.example.com", State: sip.StateFailed, Reason: "401 Unauthorized: wrong password (not retried)"},
+	}}
+	env, w := newViewEnv(t, &Services{Phone: fp})
+	p := newPhoneArea(env, &configState{}, "")
+	env.phone = p
+	w.SetContent(p.Content())
+	return p, fp, w
+}
+
+func tapKey(t *testing.T, p *phoneArea, label string) {
+	t.Helper()
+	tapButton(t, p.Content(), label)
+}
+
+// tapButton taps the button whose label is label (or label followed by a space).
+func tapButton(t *testing.T, root fyne.CanvasObject, label string) {
+	t.Helper()
+	for _, o := range allObjects(root) {
+		if b, ok := o.(*widget.Button); ok && strings.HasPrefix(b.Text, label) && (len(b.Text) == len(label) || b.Text[len(label)] == ' ') {
+			test.Tap(b)
+			return
+		}
+	}
+	t.Fatalf("no key %q", label)
+}
+
+// allObjects walks a widget tree (containers and widget renderers).
+func allObjects(o fyne.CanvasObject) []fyne.CanvasObject {
+	out := []fyne.CanvasObject{o}
+	switch x := o.(type) {
+	case *fyne.Container:
+		for _, c := range x.Objects {
+			out = append(out, allObjects(c)...)
+		}
+	case fyne.Widget:
+		if _, isLabel := x.(*widget.Label); isLabel {
+			return out
+		}
+		for _, c := range test.WidgetRenderer(x).Objects() {
+			out = append(out, allObjects(c)...)
+		}
+	}
+	return out
+}
+
+func TestPhoneRegistrationStateAndReason(t *testing.T) {
+	p, fp, w := newTestPhone(t)
+	if got := p.regText.Text; got != "Registered as sip:me@127.0.0.1 over TLS 1.3" {
+		t.Errorf("registration text = %q", got)
+	}
+	p.account.SetSelected("work")
+	if got := p.regText.Text; got != "Registration failed: 401 Unauthorized: wrong password (not retried)" {
+		t.Errorf("failed account text = %q", got)
+	}
+	fp.setState(1, sip.StateRetrying, "flow lost: connection reset")
+	if got := p.regText.Text; !strings.Contains(got, "retrying: flow lost") {
+		t.Errorf("after a live change: %q", got)
+	}
+	p.account.SetSelected(LocalEchoAccount)
+	test.AssertImageMatches(t, "phone/idle.png", w.Canvas().Capture())
+}
+
+func TestPhoneDialFromKeypad(t *testing.T) {
+	p, fp, w := newTestPhone(t)
+	for _, k := range []string{"1", "2", "3", "*", "0", "#"} {
+		tapKey(t, p, k)
+	}
+	if p.entry.Text != "123*0#" {
+		t.Fatalf("keypad typed %q", p.entry.Text)
+	}
+	test.AssertImageMatches(t, "phone/keypad_typed.png", w.Canvas().Capture())
+	test.Tap(p.callBtn)
+	if len(fp.dials) != 1 || fp.dials[0] != LocalEchoAccount+"|123*0#" {
+		t.Fatalf("dials = %v", fp.dials)
+	}
+	if p.cv.Call() == nil || p.recent[0] != "123*0#" {
+		t.Errorf("call view not attached or recent not updated: %v", p.recent)
+	}
+}
+
+// Keyboard only: digits typed with nothing focused go to the number, Enter
+// dials, Escape hangs up.
+func TestPhoneKeyboardOnlyDialAndHangup(t *testing.T) {
+	p, fp, w := newTestPhone(t)
+	c := newFakeCall(sip.DirectionOutgoing, "sip:echo@127.0.0.1;transport=tls")
+	fp.next = c
+	w.Canvas().Unfocus()
+	for _, r := range "5551234" {
+		w.Canvas().OnTypedRune()(r)
+	}
+	w.Canvas().OnTypedRune()('x') // not a dial key: ignored
+	if p.entry.Text != "5551234" {
+		t.Fatalf("typed %q", p.entry.Text)
+	}
+	if w.Canvas().Focused() != p.entry {
+		t.Fatalf("the number field should take focus after a typed digit")
+	}
+	w.Canvas().Focused().TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
+	if len(fp.dials) != 1 || fp.dials[0] != LocalEchoAccount+"|5551234" {
+		t.Fatalf("Enter did not dial: %v", fp.dials)
+	}
+	secureEstablished(c)
+	p.cv.refresh()
+	w.Canvas().Focused().TypedKey(&fyne.KeyEvent{Name: fyne.KeyEscape})
+	if got := c.did(); len(got) != 1 || got[0] != "hangup" {
+		t.Fatalf("Escape did %v, want hangup", got)
+	}
+	// With nothing focused, Escape on the canvas hangs up as well (already ended: no second BYE).
+	w.Canvas().Unfocus()
+	w.Canvas().OnTypedKey()(&fyne.KeyEvent{Name: fyne.KeyEscape})
+	if got := c.did(); len(got) != 1 {
+		t.Errorf("second Escape did %v", got)
+	}
+}
+
+func TestPhoneDialErrorsAreExplained(t *testing.T) {
+	p, fp, _ := newTestPhone(t)
+	test.Tap(p.callBtn)
+	if !strings.Contains(p.status.Text, "Type a number") || len(fp.dials) != 0 {
+		t.Errorf("empty number: status %q dials %v", p.status.Text, fp.dials)
+	}
+	fp.dialErr = errors.New(`call: bad target "sip:": missing host`)
+	p.entry.SetText("sip:")
+	test.Tap(p.callBtn)
+	if !strings.Contains(p.status.Text, "missing host") {
+		t.Errorf("status %q", p.status.Text)
+	}
+}
+
+// Keyboard answering: an incoming call rings (banner, window raised);
+// Enter answers; a second incoming call is then refused busy.
+func TestPhoneIncomingAnswerWithEnter(t *testing.T) {
+	p, fp, w := newTestPhone(t)
+	c := newFakeCall(sip.DirectionIncoming, "sip:bob@example.com")
+	c.update(func(i *sip.CallInfo) { i.State = sip.CallStateRinging })
+	fp.incoming[0](c)
+	if !p.in.content.Visible() || !strings.Contains(p.in.who.Text, "bob@example.com") {
+		t.Fatalf("banner hidden or wrong: %q", p.in.who.Text)
+	}
+	test.AssertImageMatches(t, "phone/incoming.png", w.Canvas().Capture())
+	p.focusEntry()
+	w.Canvas().Focused().TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
+	if got := c.did(); len(got) != 1 || got[0] != "answer" {
+		t.Fatalf("Enter did %v, want answer", got)
+	}
+	if p.in.content.Visible() || p.cv.Call() != c {
+		t.Errorf("after answer: banner visible %v, call shown %v", p.in.content.Visible(), p.cv.Call() == c)
+	}
+	p.cv.refresh()
+	c2 := newFakeCall(sip.DirectionIncoming, "sip:carol@example.com")
+	fp.incoming[0](c2)
+	if got := c2.did(); len(got) != 1 || got[0] != "reject 486" {
+		t.Errorf("second call while busy: %v", got)
+	}
+}
+
+func TestPhoneIncomingRejectWithEscape(t *testing.T) {
+	p, fp, w := newTestPhone(t)
+	c := newFakeCall(sip.DirectionIncoming, "sip:bob@example.com")
+	c.update(func(i *sip.CallInfo) { i.State = sip.CallStateRinging })
+	fp.incoming[0](c)
+	if p.in.call != c {
+		t.Fatal("not ringing")
+	}
+	w.Canvas().Unfocus()
+	w.Canvas().OnTypedKey()(&fyne.KeyEvent{Name: fyne.KeyEscape})
+	if got := c.did(); len(got) != 1 || got[0] != "reject 603" {
+		t.Fatalf("Escape did %v, want reject 603", got)
+	}
+}
+
+func TestDialTargetFromURI(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"tel:+1-202-555-0100", "+12025550100"},
+		{"tel:+44 20 7946 0958;phone-context=x", "+442079460958"},
+		{"sips:bob@example.com", "sips:bob@example.com"},
+		{"sip:echo@127.0.0.1", "sip:echo@127.0.0.1"},
+		{"tel:(020) 7946-0958", "02079460958"},
+	} {
+		if got := dialTargetFromURI(tc.in); got != tc.want {
+			t.Errorf("dialTargetFromURI(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
+
+func TestShortRemote(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"sip:echo@127.0.0.1:5061;transport=tls", "echo"},
+		{"sips:bob@example.com", "bob@example.com"},
+		{"<sip:carol@pbx.example.com;transport=tls>", "carol@pbx.example.com"},
+	} {
+		if got := shortRemote(tc.in); got != tc.want {
+			t.Errorf("shortRemote(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
+
+func TestNormaliseDial(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{" (020) 7946-0958 ", "02079460958"},
+		{"+1 202.555.0100", "+12025550100"},
+		{"echo", "echo"},
+		{"sip:bob@example.com ", "sip:bob@example.com"},
+	} {
+		if got := normaliseDial(tc.in); got != tc.want {
+			t.Errorf("normaliseDial(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}

@@ -1,0 +1,823 @@
+package ui
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/hookphone/hookphone/audio"
+	"github.com/hookphone/hookphone/config"
+	"github.com/hookphone/hookphone/internal/sqlitedb"
+	"github.com/hookphone/hookphone/sip"
+	wi "github.com/hookphone/hookphone/webhookinspector"
+	sc "github.com/hookphone/hookphone/webhookinspector/streamcache"
+)
+
+// LocalEchoAccount is the built-in account of the in-process echo service.
+const LocalEchoAccount = "Local echo"
+
+// localAPIKey is the api_key the sample webhooks are signed for; its
+// secret is generated on first run and kept in the secret store.
+const localAPIKey = "hookphone-local"
+
+// TestLogEnv names the environment variable holding a file that receives
+// one line per UI state change (end-to-end tests grep it).
+const TestLogEnv = "HOOKPHONE_TEST_LOG"
+
+// codecRate is the G.711 clock rate the audio devices are opened at.
+const codecRate = 8000
+
+// startServices starts everything behind the views: the local echo service
+// and its account, every configured account (registered over TLS), the
+// call history, the SIP trace, the webhook inspector with its secret, the
+// stream cache and the audio system. A part that fails is logged and left
+// out (its area says so); the rest still starts.
+func startServices(ctx context.Context, o Options, secrets SecretStore, store ConfigStore, log *slog.Logger) (*Services, error) {
+	if log == nil {
+		log = slog.Default()
+	}
+	svc := &Services{}
+	if p := os.Getenv(TestLogEnv); p != "" {
+		svc.TestLog = newTestLog(p)
+	}
+	_, statErr := os.Stat(o.Paths.ConfigFile)
+	svc.FirstRun = errors.Is(statErr, fs.ErrNotExist)
+	cfg, err := store.Load()
+	if err != nil {
+		log.Warn("config has errors; starting with the local echo only", "err", err)
+	}
+	if cfg == nil {
+		cfg = config.Default()
+	}
+	if err := os.MkdirAll(o.Paths.DataDir, 0o700); err != nil {
+		return svc, fmt.Errorf("data dir: %w", err)
+	}
+	runCtx, stop := context.WithCancel(context.Background())
+	svc.closers = append(svc.closers, stop)
+
+	trace := sip.NewTrace(0)
+	svc.Trace = trace
+
+	var history *sip.History
+	if db, err := sqlitedb.Open(ctx, o.Paths.Database); err != nil {
+		log.Warn("call history unavailable", "err", err)
+	} else {
+		svc.closers = append(svc.closers, func() { db.Close() })
+		if history, err = sip.OpenHistory(ctx, db); err != nil {
+			log.Warn("call history unavailable", "err", err)
+		} else {
+			svc.History = history
+		}
+	}
+
+	sys, err := audio.NewSystem(audio.SystemOptions{Logger: log})
+	if err != nil {
+		log.Warn("audio unavailable: calls will send silence", "err", err)
+		sys = nil
+	} else {
+		svc.closers = append(svc.closers, func() { sys.Close() })
+	}
+	dev := audio.DeviceChoice{Input: cfg.Audio.Input, Output: cfg.Audio.Output, Ringer: cfg.Audio.Ringer}
+	au := &audioEnds{sys: sys, choice: dev, echoCancel: cfg.Audio.EchoCancellation, log: log}
+	if sys != nil {
+		svc.Ringer = au
+	}
+
+	var insp *inspector
+	if insp, err = startInspector(runCtx, o.Paths, cfg.Inspector, secrets, log); err != nil {
+		log.Warn("webhook inspector not started", "err", err)
+	} else {
+		svc.Inspector = insp
+		svc.closers = append(svc.closers, insp.close)
+	}
+
+	if cache, err := sc.Open(ctx, sc.Options{Dir: filepath.Join(o.Paths.CacheDir, "streams"), Logger: log}); err != nil {
+		log.Warn("stream cache unavailable", "err", err)
+	} else {
+		svc.Streams = &streams{cache: cache, audio: au}
+		svc.closers = append(svc.closers, func() { cache.Close() })
+		if insp != nil {
+			go insp.feedStreams(runCtx, cache, log)
+		}
+	}
+
+	ph := &phone{log: log, trace: trace, history: history, audio: au, insp: insp}
+	svc.Phone = ph
+	svc.closers = append(svc.closers, ph.close)
+	if echo, err := sip.StartEchoServer(ctx, sip.EchoConfig{Dir: filepath.Join(o.Paths.DataDir, "echo"), Logger: log}); err != nil {
+		log.Warn("local echo service not started", "err", err)
+	} else {
+		svc.closers = append(svc.closers, func() { echo.Close() })
+		srv, err := sip.ParseServerURI(echo.ServerURI())
+		if err == nil {
+			err = ph.add(runCtx, sip.Account{Name: LocalEchoAccount, Mode: sip.ModeRegister, Server: srv, User: "me",
+				DisplayName: "Hookphone", CAFile: echo.CAFile(), SRTP: sip.SRTPMandatory}, true)
+		}
+		if err != nil {
+			log.Warn("local echo account", "err", err)
+		}
+	}
+	for _, a := range cfg.Accounts {
+		if a.Name == LocalEchoAccount {
+			continue
+		}
+		acct, err := sipAccount(ctx, a, secrets)
+		if err == nil {
+			err = ph.add(runCtx, acct, false)
+		}
+		if err != nil {
+			log.Warn("account not started", "account", a.Name, "err", err)
+			ph.addBroken(a.Name, err)
+		}
+	}
+	svc.logf("services started first_run=%v inspector=%v", svc.FirstRun, insp != nil)
+	return svc, nil
+}
+
+// newTestLog appends timestamped lines to path (test hook, never secrets).
+func newTestLog(path string) func(string, ...any) {
+	var mu sync.Mutex
+	return func(format string, args ...any) {
+		mu.Lock()
+		defer mu.Unlock()
+		f, err := os.OpenFile(path, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
+		if err != nil {
+			return
+		}
+		fmt.Fprintf(f, "%s "+format+"\n", append([]any{time.Now().UTC().Format("15:04:05.000")}, args...)...)
+		f.Close()
+	}
+}
+
+// sipAccount turns a configured account into sip's, with its password from
+// the secret store (an account without one registers without auth).
+func sipAccount(ctx context.Context, a config.Account, secrets SecretStore) (sip.Account, error) {
+	srv, err := sip.ParseServerURI(a.Server)
+	if err != nil {
+		return sip.Account{}, err
+	}
+	pol, err := sip.ParseSRTPPolicy(a.SRTP.String())
+	if err != nil {
+		return sip.Account{}, err
+	}
+	mode := sip.ModeRegister
+	if a.Mode == config.ModeTrunk {
+		mode = sip.ModeTrunk
+	}
+	acct := sip.Account{Name: a.Name, Mode: mode, Server: srv, User: a.User, AuthUser: a.AuthUser, Domain: a.Domain,
+		DisplayName: a.DisplayName, CAFile: a.CAFile, PinnedSHA256: a.Fingerprint, SRTP: pol,
+		Suites: a.Suites, Codecs: a.Codecs, Listen: a.Listen}
+	if secrets != nil {
+		pw, err := secrets.Get(ctx, config.AccountPasswordKey(a.Name))
+		if err != nil && !errors.Is(err, config.ErrSecretNotFound) {
+			return sip.Account{}, fmt.Errorf("password of %s: %w", a.Name, err)
+		}
+		acct.Password = pw
+	}
+	return acct, nil
+}
+
+// phone is the PhoneService over sip's endpoints, registrations and call managers.
+type phone struct {
+	log     *slog.Logger
+	trace   *sip.Trace
+	history *sip.History
+	audio   *audioEnds
+	insp    *inspector
+
+	mu        sync.Mutex
+	accounts  []*line
+	listeners map[int]func()
+	nextID    int
+	incoming  []func(CallHandle)
+}
+
+// line is one account at run time.
+type line struct {
+	status AccountStatus
+	local  bool
+	ep     *sip.Endpoint
+	reg    *sip.Registration
+	mgr    *sip.CallManager
+}
+
+func (p *phone) add(ctx context.Context, acct sip.Account, local bool) error {
+	ep, err := sip.NewEndpoint(acct, sip.EndpointOptions{Trace: p.trace, Logger: p.log})
+	if err != nil {
+		return err
+	}
+	l := &line{local: local, ep: ep, status: AccountStatus{Name: acct.Name, AOR: ep.Account.AOR(), Server: acct.Server.String()}}
+	mgr, err := sip.NewEndpointCallManager(ep, sip.CallManagerConfig{History: p.history, Logger: p.log,
+		OnIncoming: func(c *sip.Call) { p.ring(l, c) }})
+	if err != nil {
+		ep.Close()
+		return err
+	}
+	l.mgr = mgr
+	p.mu.Lock()
+	p.accounts = append(p.accounts, l)
+	p.mu.Unlock()
+	if acct.Mode == sip.ModeRegister {
+		l.reg = sip.NewRegistration(ep, sip.RegistrationOptions{})
+		go func() {
+			for ev := range l.reg.Events() {
+				p.mu.Lock()
+				l.status.State, l.status.Reason = ev.State, ev.Reason
+				if ev.Flow != nil {
+					l.status.TLS = ev.Flow.TLS.Version
+				}
+				p.mu.Unlock()
+				p.changed()
+			}
+		}()
+		go func() {
+			if err := l.reg.Run(ctx); err != nil && ctx.Err() == nil {
+				p.log.Warn("registration ended", "account", acct.Name, "err", err)
+			}
+		}()
+	}
+	p.changed()
+	return nil
+}
+
+// addBroken lists an account that could not start, with why.
+func (p *phone) addBroken(name string, err error) {
+	p.mu.Lock()
+	p.accounts = append(p.accounts, &line{status: AccountStatus{Name: name, State: sip.StateFailed, Reason: err.Error()}})
+	p.mu.Unlock()
+	p.changed()
+}
+
+// Accounts returns every account's status.
+func (p *phone) Accounts() []AccountStatus {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	out := make([]AccountStatus, len(p.accounts))
+	for i, l := range p.accounts {
+		out[i] = l.status
+	}
+	return out
+}
+
+// OnChange registers f for account changes.
+func (p *phone) OnChange(f func()) func() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.listeners == nil {
+		p.listeners = map[int]func(){}
+	}
+	id := p.nextID
+	p.nextID++
+	p.listeners[id] = f
+	return func() {
+		p.mu.Lock()
+		delete(p.listeners, id)
+		p.mu.Unlock()
+	}
+}
+
+func (p *phone) changed() {
+	p.mu.Lock()
+	fs := make([]func(), 0, len(p.listeners))
+	for _, f := range p.listeners {
+		fs = append(fs, f)
+	}
+	p.mu.Unlock()
+	for _, f := range fs {
+		f()
+	}
+}
+
+func (p *phone) line(name string) (*line, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, l := range p.accounts {
+		if l.status.Name == name {
+			if l.mgr == nil {
+				return nil, fmt.Errorf("account %s did not start: %s", name, l.status.Reason)
+			}
+			return l, nil
+		}
+	}
+	return nil, fmt.Errorf("no account called %q", name)
+}
+
+// Dial places a call with the configured audio devices.
+func (p *phone) Dial(ctx context.Context, account, target string) (CallHandle, error) {
+	l, err := p.line(account)
+	if err != nil {
+		return nil, err
+	}
+	d := p.audio.open(ctx)
+	opts := sip.DialOptions{}
+	if d != nil {
+		opts.Source, opts.Sink = d.Source(), d.Sink()
+	}
+	c, err := l.mgr.Dial(ctx, target, opts)
+	if err != nil {
+		if d != nil {
+			d.Close()
+		}
+		return nil, err
+	}
+	if p.insp != nil && !l.local {
+		p.insp.CallStarted(c.Info().ID, time.Now())
+	}
+	return newRealCall(c, l.ep, d, p.audio), nil
+}
+
+// OnIncoming registers f for ringing calls.
+func (p *phone) OnIncoming(f func(CallHandle)) {
+	p.mu.Lock()
+	p.incoming = append(p.incoming, f)
+	p.mu.Unlock()
+}
+
+func (p *phone) ring(l *line, c *sip.Call) {
+	p.mu.Lock()
+	fs := append([]func(CallHandle){}, p.incoming...)
+	p.mu.Unlock()
+	if len(fs) == 0 {
+		c.Reject(context.Background(), 480)
+		return
+	}
+	h := newRealCall(c, l.ep, nil, p.audio)
+	for _, f := range fs {
+		f(h)
+	}
+}
+
+// TestConnection registers the account once on a fresh endpoint.
+func (p *phone) TestConnection(ctx context.Context, account string) (string, error) {
+	l, err := p.line(account)
+	if err != nil {
+		return "", err
+	}
+	ep, err := sip.NewEndpoint(l.ep.Account, sip.EndpointOptions{Logger: p.log})
+	if err != nil {
+		return "", err
+	}
+	defer ep.Close()
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	reg := sip.NewRegistration(ep, sip.RegistrationOptions{})
+	go reg.Run(ctx)
+	for {
+		select {
+		case ev := <-reg.Events():
+			switch ev.State {
+			case sip.StateRegistered:
+				return ev.String(), nil
+			case sip.StateFailed, sip.StateRetrying:
+				return "", errors.New(ev.String())
+			}
+		case <-ctx.Done():
+			return "", fmt.Errorf("test %s: %w", account, ctx.Err())
+		}
+	}
+}
+
+func (p *phone) close() {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	p.mu.Lock()
+	ls := append([]*line{}, p.accounts...)
+	p.mu.Unlock()
+	for _, l := range ls {
+		if l.mgr != nil {
+			l.mgr.Close(ctx)
+		}
+	}
+	for _, l := range ls {
+		if l.reg != nil {
+			select {
+			case <-l.reg.Done():
+			case <-ctx.Done():
+			}
+		}
+		if l.ep != nil {
+			l.ep.Close()
+		}
+	}
+}
+
+// realCall adapts *sip.Call (and its audio devices) to CallHandle.
+type realCall struct {
+	*sip.Call
+	ep    *sip.Endpoint
+	audio *audioEnds
+	mu    sync.Mutex
+	dev   *audio.Duplex
+}
+
+func newRealCall(c *sip.Call, ep *sip.Endpoint, d *audio.Duplex, au *audioEnds) *realCall {
+	r := &realCall{Call: c, ep: ep, audio: au, dev: d}
+	go func() {
+		<-c.Done()
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		if r.dev != nil {
+			r.dev.Close()
+			r.dev = nil
+		}
+	}()
+	return r
+}
+
+// Answer opens the devices and answers.
+func (r *realCall) Answer(ctx context.Context) error {
+	d := r.audio.open(ctx)
+	opts := sip.AnswerOptions{}
+	if d != nil {
+		opts.Source, opts.Sink = d.Source(), d.Sink()
+		r.mu.Lock()
+		r.dev = d
+		r.mu.Unlock()
+	}
+	return r.Call.Answer(ctx, opts)
+}
+
+// Levels reads the device meters.
+func (r *realCall) Levels() (float64, float64) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.dev == nil {
+		return -120, -120
+	}
+	mic, spk := r.dev.Levels()
+	return mic.RMS, spk.RMS
+}
+
+// TLS is the signalling flow's TLS state.
+func (r *realCall) TLS() sip.ConnInfo {
+	if f := r.ep.Flow(); f != nil {
+		return f.TLS
+	}
+	return sip.ConnInfo{}
+}
+
+// audioEnds opens the configured devices for calls, the ringer and playback.
+type audioEnds struct {
+	sys        *audio.System
+	choice     audio.DeviceChoice
+	echoCancel bool
+	log        *slog.Logger
+}
+
+// open opens mic and speaker at the codec rate; nil (silence) when there is
+// no audio system or the devices fail.
+func (a *audioEnds) open(ctx context.Context) *audio.Duplex {
+	if a == nil || a.sys == nil {
+		return nil
+	}
+	d, err := audio.OpenDuplex(ctx, a.sys, audio.DuplexConfig{Choice: a.choice, CodecRate: codecRate,
+		NoEchoCancel: !a.echoCancel, Logger: a.log})
+	if err != nil {
+		a.log.Warn("audio devices failed: the call sends silence", "err", err)
+		return nil
+	}
+	return d
+}
+
+// Ring plays the ringtone on the ringer device until stop.
+func (a *audioEnds) Ring() func() {
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() {
+		src, err := audio.NewToneSource(audio.Ringtone(), codecRate, 0)
+		if err != nil {
+			return
+		}
+		dev := a.choice.Ringer
+		if dev == "" {
+			dev = a.choice.Output
+		}
+		if err := a.play(ctx, dev, src.ReadFrame); err != nil {
+			a.log.Warn("ringtone", "err", err)
+		}
+	}()
+	return cancel
+}
+
+// play pumps 20 ms frames from read to an output device in real time.
+func (a *audioEnds) play(ctx context.Context, device string, read func([]int16) error) error {
+	if a.sys == nil {
+		return errors.New("no audio system")
+	}
+	d, err := audio.OpenPlayback(ctx, a.sys, device, codecRate)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	frame := make([]int16, codecRate/50)
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-tick.C:
+		}
+		if err := read(frame); err != nil {
+			if errors.Is(err, io.EOF) {
+				return nil
+			}
+			return err
+		}
+		if err := d.Sink().WriteFrame(frame); err != nil {
+			return err
+		}
+	}
+}
+
+// streams adapts the stream cache to StreamService.
+type streams struct {
+	cache *sc.Cache
+	audio *audioEnds
+}
+
+// List returns a page of reports.
+func (s *streams) List(ctx context.Context, offset, limit int) ([]sc.Report, error) {
+	return s.cache.List(ctx, offset, limit)
+}
+
+// Peaks returns the waveform as 0…1 amplitudes.
+func (s *streams) Peaks(ctx context.Context, u string) ([]float32, error) {
+	ps, err := s.cache.Peaks(ctx, u)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]float32, len(ps))
+	for i, p := range ps {
+		out[i] = max(p.Max, -p.Min)
+	}
+	return out, nil
+}
+
+// Revalidate asks the origin now and returns the new report.
+func (s *streams) Revalidate(ctx context.Context, u string) (sc.Report, error) {
+	if _, err := s.cache.Revalidate(ctx, u); err != nil {
+		return sc.Report{}, err
+	}
+	return s.cache.Report(ctx, u)
+}
+
+// Evict removes the stored body.
+func (s *streams) Evict(ctx context.Context, u string) error {
+	_, err := s.cache.Evict(ctx, u)
+	return err
+}
+
+// Play plays the stored body on the speaker.
+func (s *streams) Play(ctx context.Context, u string) error {
+	f, err := s.cache.OpenBody(ctx, u)
+	if err != nil {
+		return err
+	}
+	name := f.Name()
+	f.Close()
+	src, err := audio.OpenFileSource(name, codecRate)
+	if err != nil {
+		return err
+	}
+	defer src.Close()
+	return s.audio.play(ctx, s.audio.choice.Output, src.ReadFrame)
+}
+
+// inspector adapts the capture server and store to InspectorService.
+type inspector struct {
+	store   *wi.Store
+	srv     *wi.Server
+	base    *url.URL
+	secret  string
+	secrets map[string]string
+	appID   string
+	forward string
+	cancel  context.CancelFunc
+	done    chan struct{}
+}
+
+// startInspector opens the store, loads or makes the local signature secret
+// (secret store only) and serves on the configured address (a free port on
+// 127.0.0.1 when it is taken).
+func startInspector(ctx context.Context, paths config.Paths, ic config.Inspector, secrets SecretStore, log *slog.Logger) (*inspector, error) {
+	store, err := wi.OpenStore(ctx, paths.Database)
+	if err != nil {
+		return nil, err
+	}
+	in := &inspector{store: store, appID: ic.ApplicationID, forward: ic.Forward, secrets: map[string]string{}}
+	in.secret = localSecret(ctx, secrets, log)
+	in.secrets[localAPIKey] = in.secret
+	for key, name := range ic.SignatureSecrets {
+		if secrets == nil {
+			break
+		}
+		if s, err := secrets.Get(ctx, name); err == nil {
+			in.secrets[key] = s
+		} else {
+			log.Warn("signature secret missing", "api_key", key, "err", err)
+		}
+	}
+	ver := wi.NewVerifier(wi.VerifierConfig{Secrets: in.secrets, ApplicationID: ic.ApplicationID, Window: time.Duration(ic.MaxAge)})
+	scfg := wi.ServerConfig{Store: store, Verifier: ver, ForwardURL: ic.Forward, Logger: log}
+	if ic.AnswerPath != "" {
+		scfg.AnswerPaths = []string{ic.AnswerPath}
+	}
+	if ic.EventPath != "" {
+		scfg.EventPaths = []string{ic.EventPath}
+	}
+	if ic.FallbackPath != "" {
+		scfg.FallbackPaths = []string{ic.FallbackPath}
+	}
+	if ic.NCCO != "" {
+		scfg.NCCO = []byte(ic.NCCO)
+	}
+	srv, err := wi.NewServer(scfg)
+	if err != nil {
+		store.Close()
+		return nil, err
+	}
+	addr := ic.Listen
+	if addr == "" {
+		addr = config.DefaultInspectorListen
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		log.Warn("inspector address taken; using a free port", "addr", addr, "err", err)
+		if ln, err = net.Listen("tcp", "127.0.0.1:0"); err != nil {
+			store.Close()
+			return nil, err
+		}
+	}
+	in.srv = srv
+	in.base = &url.URL{Scheme: "http", Host: ln.Addr().String()}
+	sctx, cancel := context.WithCancel(ctx)
+	in.cancel = cancel
+	in.done = make(chan struct{})
+	go func() {
+		defer close(in.done)
+		if err := srv.Serve(sctx, ln); err != nil && sctx.Err() == nil {
+			log.Warn("inspector stopped", "err", err)
+		}
+	}()
+	return in, nil
+}
+
+// localSecret returns the generated signature secret of the local api_key,
+// making and storing it on first run. It never goes into the config file.
+func localSecret(ctx context.Context, secrets SecretStore, log *slog.Logger) string {
+	name := config.SignatureSecretKey(localAPIKey)
+	if secrets != nil {
+		if s, err := secrets.Get(ctx, name); err == nil && s != "" {
+			return s
+		}
+	}
+	b := make([]byte, 32)
+	rand.Read(b)
+	s := base64.RawURLEncoding.EncodeToString(b)
+	if secrets != nil {
+		if err := secrets.Set(ctx, name, s); err != nil {
+			log.Warn("could not store the inspector secret; it lasts this session only", "err", err)
+		}
+	}
+	return s
+}
+
+func (in *inspector) close() {
+	in.cancel()
+	select {
+	case <-in.done:
+	case <-time.After(5 * time.Second):
+	}
+	in.store.Close()
+}
+
+// List returns a page of captures.
+func (in *inspector) List(ctx context.Context, f wi.Filter) ([]wi.Summary, error) {
+	return in.store.List(ctx, f)
+}
+
+// Get returns one capture.
+func (in *inspector) Get(ctx context.Context, id int64) (*wi.Capture, error) {
+	return in.store.Get(ctx, id)
+}
+
+// Subscribe delivers live notices.
+func (in *inspector) Subscribe(buf int) (<-chan wi.Notice, func()) { return in.srv.Subscribe(buf) }
+
+// BaseURL is where the inspector listens.
+func (in *inspector) BaseURL() string { return in.base.String() }
+
+// CallStarted arms the watchdog.
+func (in *inspector) CallStarted(id string, at time.Time) { in.srv.CallStarted(id, at) }
+
+// sampleEvents are the webhooks of one sample call, in order.
+var sampleEvents = []string{"answer", "started", "ringing", "answered", "completed"}
+
+// SendSamples sends one sample call's signed webhooks to the inspector.
+func (in *inspector) SendSamples(ctx context.Context) (int, error) {
+	uuid, conv := newUUID(), "CON-"+newUUID()
+	client := &http.Client{Timeout: 10 * time.Second}
+	n := 0
+	for _, ev := range sampleEvents {
+		reqs, err := wi.BuildSample(wi.SampleOptions{Event: ev, Secret: in.secret, APIKey: localAPIKey,
+			ApplicationID: in.appID, UUID: uuid, ConversationUUID: conv})
+		if err != nil {
+			return n, err
+		}
+		for _, r := range reqs {
+			if _, err := wi.SendSample(ctx, client, in.base, r); err != nil {
+				return n, err
+			}
+			n++
+		}
+	}
+	return n, nil
+}
+
+func newUUID() string {
+	b := make([]byte, 16)
+	rand.Read(b)
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	h := hex.EncodeToString(b)
+	return h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
+}
+
+// Replay sends a capture again to the forward target (else the inspector).
+func (in *inspector) Replay(ctx context.Context, id int64, resign bool) (wi.ReplayResult, error) {
+	c, err := in.store.Get(ctx, id)
+	if err != nil {
+		return wi.ReplayResult{}, err
+	}
+	target := in.forward
+	if target == "" {
+		target = in.base.String()
+	}
+	o := wi.ReplayOptions{URL: target, Mode: wi.ReplayAsCaptured}
+	if resign {
+		o.Mode, o.Secrets, o.DefaultSecret = wi.ReplayResigned, in.secrets, in.secret
+	}
+	return wi.Replay(ctx, c, o)
+}
+
+// WriteHAR streams the selected captures, oldest first, page by page.
+func (in *inspector) WriteHAR(ctx context.Context, w io.Writer, f wi.Filter) error {
+	f.Newest, f.BeforeID, f.Limit = false, 0, 500
+	var page []wi.Summary
+	next := func() (*wi.Capture, error) {
+		if len(page) == 0 {
+			var err error
+			if page, err = in.store.List(ctx, f); err != nil || len(page) == 0 {
+				return nil, err
+			}
+			f.AfterID = page[len(page)-1].ID
+		}
+		id := page[0].ID
+		page = page[1:]
+		return in.store.Get(ctx, id)
+	}
+	return wi.WriteHAR(w, "hookphone", next)
+}
+
+// feedStreams hands the stream URLs of every answered NCCO to the cache.
+func (in *inspector) feedStreams(ctx context.Context, cache *sc.Cache, log *slog.Logger) {
+	ch, cancel := in.srv.Subscribe(64)
+	defer cancel()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case n, ok := <-ch:
+			if !ok {
+				return
+			}
+			if n.Capture == nil || n.Capture.Kind != wi.KindAnswer {
+				continue
+			}
+			c, err := in.store.Get(ctx, n.Capture.ID)
+			if err != nil {
+				continue
+			}
+			urls, err := wi.StreamURLs(c.Response.Body)
+			if err != nil || len(urls) == 0 {
+				continue
+			}
+			for u, err := range cache.AddURLs(ctx, urls...) {
+				log.Warn("stream fetch failed", "url", u, "err", err)
+			}
+		}
+	}
+}

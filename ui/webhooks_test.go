@@ -1,0 +1,150 @@
+package ui
+
+import (
+	"strings"
+	"testing"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/hookphone/hookphone/config"
+	wi "github.com/hookphone/hookphone/webhookinspector"
+)
+
+func newTestWebhooks(t *testing.T) (*webhooksArea, *fakeInspector, func() []int64) {
+	t.Helper()
+	fi := sampleWebhooks()
+	env, w := newViewEnv(t, &Services{Inspector: fi})
+	st := &configState{cfg: config.Default()}
+	a := newWebhooksArea(env, st, Deps{})
+	w.SetContent(a.Content())
+	ids := func() []int64 {
+		var out []int64
+		for _, r := range a.rows {
+			out = append(out, r.ID)
+		}
+		return out
+	}
+	return a, fi, ids
+}
+
+func idsString(ids []int64) string {
+	var b strings.Builder
+	for _, id := range ids {
+		b.WriteString(itoa(int(id)) + " ")
+	}
+	return strings.TrimSpace(b.String())
+}
+
+func TestWebhookListFiltering(t *testing.T) {
+	a, _, ids := newTestWebhooks(t)
+	if got := idsString(ids()); got != "6 5 4 3 2 1" {
+		t.Fatalf("unfiltered = %s", got)
+	}
+	a.verdict.SetSelected("valid")
+	if got := idsString(ids()); got != "6 4 2 1" {
+		t.Errorf("valid = %s", got)
+	}
+	test.Type(a.path, "event")
+	if got := idsString(ids()); got != "6 4" {
+		t.Errorf("valid + path event = %s", got)
+	}
+	a.verdict.SetSelectedIndex(0)
+	a.path.SetText("")
+	test.Type(a.call, "call-b")
+	if got := idsString(ids()); got != "5 1" {
+		t.Errorf("call-b = %s", got)
+	}
+	a.call.SetText("")
+	test.Type(a.search, "RINGING")
+	if got := idsString(ids()); got != "4" {
+		t.Errorf("text ringing = %s", got)
+	}
+	test.AssertImageMatches(t, "webhooks/filtered.png", a.env.win.Canvas().Capture())
+	if !strings.Contains(a.count.Text, "1 shown") {
+		t.Errorf("count = %q", a.count.Text)
+	}
+}
+
+// A live capture is added on top only when it passes the filter.
+func TestWebhookLiveNotice(t *testing.T) {
+	a, _, ids := newTestWebhooks(t)
+	a.verdict.SetSelected("invalid")
+	a.notice(wi.Notice{Capture: &wi.Summary{ID: 7, Verdict: wi.VerdictValid, Path: "/webhooks/event"}})
+	a.notice(wi.Notice{Capture: &wi.Summary{ID: 8, Verdict: wi.VerdictInvalid, Path: "/webhooks/event"}})
+	if got := idsString(ids()); got != "8 5" {
+		t.Errorf("after notices = %s", got)
+	}
+	a.notice(wi.Notice{Warning: &wi.Warning{CallID: "c1", Message: "Call c1 started 15 s ago and no webhook has arrived: check the answer URL."}})
+	if !a.warnC.Visible() || !strings.Contains(a.warn.Text, "no webhook has arrived") {
+		t.Errorf("watchdog warning not shown: %q", a.warn.Text)
+	}
+}
+
+func TestWebhookDetailShowsChecksAndMasksToken(t *testing.T) {
+	a, fi, _ := newTestWebhooks(t)
+	tok := "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJhcGlfa2V5IjoiYWJjIiwiaWF0IjoxNzAwMDAwMDAwfQ.c2lnbmF0dXJlLXNlY3JldA"
+	fi.captures[6] = &wi.Capture{ID: 6, Method: "POST", Target: "/webhooks/event", Path: "/webhooks/event",
+		Headers: []wi.Header{{Name: "Authorization", Value: "Bearer " + tok}, {Name: "Content-Type", Value: "application/json"}},
+		Body:    []byte(`{"status":"completed","uuid":"call-a"}`),
+		Result: wi.Result{Verdict: wi.VerdictInvalid, Reason: "The payload_hash claim does not match the body: it was changed after signing.",
+			Checks: []wi.Check{{Name: "signature", OK: true, Detail: "HS256 with the secret of api_key abc"}, {Name: "payload_hash", OK: false, Detail: "mismatch"}}}}
+	a.list.Select(0)
+	text := strings.Join(labelTexts(a.detail), "\n")
+	for _, want := range []string{"POST /webhooks/event — invalid", "The payload_hash claim does not match", "signature: HS256", "payload_hash: mismatch",
+		"Authorization: Bearer eyJhbGciOiJI…", `"status": "completed"`, `"alg": "HS256"`, `"api_key": "abc"`} {
+		if !strings.Contains(text, want) {
+			t.Errorf("detail lacks %q", want)
+		}
+	}
+	if strings.Contains(text, "c2lnbmF0dXJl") {
+		t.Error("the token's signature is shown")
+	}
+}
+
+// labelTexts lists every label's text under o (every tab of AppTabs included).
+func labelTexts(o fyne.CanvasObject) []string {
+	var out []string
+	switch v := o.(type) {
+	case *widget.Label:
+		return []string{v.Text}
+	case *container.AppTabs:
+		for _, it := range v.Items {
+			out = append(out, labelTexts(it.Content)...)
+		}
+		return out
+	case *fyne.Container:
+		for _, c := range v.Objects {
+			out = append(out, labelTexts(c)...)
+		}
+	case fyne.Widget:
+		for _, c := range test.WidgetRenderer(v).Objects() {
+			out = append(out, labelTexts(c)...)
+		}
+	}
+	return out
+}
+
+func TestNCCOEditorValidatesAsYouType(t *testing.T) {
+	_, w := newViewEnv(t, nil)
+	e, status, box := newNCCOEditor("")
+	w.SetContent(box)
+	if !strings.HasPrefix(status.Text, "Empty") {
+		t.Errorf("empty: %q", status.Text)
+	}
+	test.Type(e, `[{"action":"talk","text":"Hi"}]`)
+	if status.Text != "✓ Valid NCCO" || status.Importance != widget.SuccessImportance {
+		t.Errorf("valid: %q", status.Text)
+	}
+	e.SetText(`[{"action":"stream"}]`)
+	if !strings.HasPrefix(status.Text, "✗") || status.Importance != widget.DangerImportance {
+		t.Errorf("stream without url: %q", status.Text)
+	}
+	test.AssertImageMatches(t, "webhooks/ncco_invalid.png", w.Canvas().Capture())
+	e.SetText(`[{"action":"talk","text":"Hi"}`)
+	if !strings.HasPrefix(status.Text, "✗") {
+		t.Errorf("broken JSON: %q", status.Text)
+	}
+}
