@@ -5,7 +5,7 @@ import (
 	"crypto/tls"
 	"fmt"
 	"log/slog"
-	"net"
+	"net/url"
 	"os"
 	"strings"
 	"time"
@@ -76,6 +76,23 @@ func runInspect(ctx context.Context, cio cliIO, args []string) int {
 		}
 		nccoBytes = b
 	}
+	if nccoBytes != nil {
+		n, err := webhookinspector.ParseNCCO(nccoBytes)
+		if err != nil {
+			fmt.Fprintf(cio.stderr, "hookphone inspect: --ncco %s: %v\n", *nccoF, err)
+			return exitUsage
+		}
+		if errs := n.Validate(); len(errs) > 0 {
+			fmt.Fprintf(cio.stderr, "hookphone inspect: --ncco %s is not a valid NCCO: %v\n", *nccoF, errs[0])
+			return exitUsage
+		}
+	}
+	if *forward != "" {
+		if u, err := url.Parse(*forward); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			fmt.Fprintf(cio.stderr, "hookphone inspect: --forward %q is not an absolute http(s) URL (e.g. http://localhost:3000)\n", *forward)
+			return exitUsage
+		}
+	}
 	var tlsConf *tls.Config
 	if *certF != "" {
 		cert, err := tls.LoadX509KeyPair(*certF, *keyF)
@@ -88,43 +105,23 @@ func runInspect(ctx context.Context, cio cliIO, args []string) int {
 	if err != nil {
 		return failf(cio, "inspect", "%v", err)
 	}
-	store, err := webhookinspector.OpenStore(ctx, path)
-	if err != nil {
-		return failf(cio, "inspect", "%v", err)
-	}
-	defer store.Close()
-	// Replay detection survives restarts: preload the token ids of the window.
-	jtis := webhookinspector.NewJTICache(2 * *window)
-	if err := store.LoadJTIs(ctx, time.Now().Add(-2**window), jtis); err != nil {
-		return failf(cio, "inspect", "%v", err)
-	}
-	_ = store.PruneJTIs(ctx, time.Now().Add(-2**window))
-	verifier := webhookinspector.NewVerifier(webhookinspector.VerifierConfig{
-		Secrets: byKey, DefaultSecret: def, ApplicationID: *appID, Window: *window, Replay: jtis,
-	})
-	srv, err := webhookinspector.NewServer(webhookinspector.ServerConfig{
-		Store: store, Verifier: verifier, NCCO: nccoBytes, ForwardURL: *forward, MaxBody: *maxBody, TLS: tlsConf,
-		AnswerPaths: splitPaths(*answerP), EventPaths: splitPaths(*eventP), FallbackPaths: splitPaths(*fallbackP),
-		WatchdogTimeout: *watchdog, Logger: slog.New(slog.NewTextHandler(cio.stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
+	insp, err := webhookinspector.New(ctx, webhookinspector.Config{
+		DatabasePath: path, Listen: *listen, Secrets: byKey, DefaultSecret: def, ApplicationID: *appID, Window: *window,
+		Server: webhookinspector.ServerConfig{
+			NCCO: nccoBytes, ForwardURL: *forward, MaxBody: *maxBody, TLS: tlsConf,
+			AnswerPaths: splitPaths(*answerP), EventPaths: splitPaths(*eventP), FallbackPaths: splitPaths(*fallbackP),
+			WatchdogTimeout: *watchdog, Logger: slog.New(slog.NewTextHandler(cio.stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
+		},
 	})
 	if err != nil {
-		fmt.Fprintf(cio.stderr, "hookphone inspect: %v\n", err)
-		return exitUsage
-	}
-	ln, err := net.Listen("tcp", *listen)
-	if err != nil {
-		return failf(cio, "inspect", "listen on %s: %v", *listen, err)
-	}
-	scheme := "http"
-	if tlsConf != nil {
-		scheme = "https"
+		return failf(cio, "inspect", "%v", err)
 	}
 	p := printer{w: cio.stdout, json: *jsonOut}
-	base := fmt.Sprintf("%s://%s", scheme, ln.Addr())
+	base := insp.URL()
 	p.event(map[string]string{"listening": base, "database": path, "forward": *forward},
 		fmt.Sprintf("listening on %s (answer %s, event %s, fallback %s); storing in %s", base, *answerP, *eventP, *fallbackP, path))
 
-	notices, cancel := srv.Subscribe(1024)
+	notices, cancel := insp.Server.Subscribe(1024)
 	done := make(chan int)
 	go func() {
 		n := 0
@@ -140,7 +137,7 @@ func runInspect(ctx context.Context, cio cliIO, args []string) int {
 		}
 		done <- n
 	}()
-	serveErr := srv.Serve(ctx, ln)
+	serveErr := insp.Serve(ctx)
 	cancel()
 	n := <-done
 	if serveErr != nil {

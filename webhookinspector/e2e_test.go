@@ -8,7 +8,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -386,4 +385,3 @@ func TestE2EDurabilityKill9(t *testing.T) {
 	http.DefaultClient.CloseIdleConnections()
 }
 
-var _ = net.Dial

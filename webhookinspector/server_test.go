@@ -425,7 +425,7 @@ func TestExportCURLReproducesTheRequest(t *testing.T) {
 }
 
 func TestWatchdogAndSubscribe(t *testing.T) {
-	ts := startServer(t, func(c *ServerConfig) { c.WatchdogTimeout = 200 * time.Millisecond })
+	ts := startServer(t, func(c *ServerConfig) { c.WatchdogTimeout = 2 * time.Second })
 	notices, cancel := ts.srv.Subscribe(16)
 	defer cancel()
 	ts.srv.CallStarted("call-quiet", time.Now())
@@ -434,7 +434,7 @@ func TestWatchdogAndSubscribe(t *testing.T) {
 	rawExchange(t, ts.addr, "GET /webhooks/answer?"+q+" HTTP/1.1\r\nHost: t\r\n\r\n", 1)
 	var gotCapture bool
 	var warnings []string
-	deadline := time.After(5 * time.Second)
+	deadline := time.After(20 * time.Second)
 	for len(warnings) == 0 {
 		select {
 		case n := <-notices:
@@ -449,7 +449,7 @@ func TestWatchdogAndSubscribe(t *testing.T) {
 		}
 	}
 	// Give the heard call's timer time to (wrongly) fire.
-	time.Sleep(300 * time.Millisecond)
+	time.Sleep(2500 * time.Millisecond)
 	for len(notices) > 0 {
 		if n := <-notices; n.Warning != nil {
 			warnings = append(warnings, n.Warning.CallID)

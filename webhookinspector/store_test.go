@@ -107,3 +107,54 @@ func TestStoreRoundTripAndPaging(t *testing.T) {
 		t.Fatal("jti-42 not remembered across reopen")
 	}
 }
+
+func TestStoreTimelineJoinsLeglessEvents(t *testing.T) {
+	ctx := context.Background()
+	s, _ := openTestStore(t)
+	add := func(kind Kind, query, body string) {
+		ev, err := ParseEvent(kind, query, "application/json", []byte(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := &Capture{ReceivedAt: time.Now(), Method: "POST", Path: "/", Kind: kind, Event: ev, Body: []byte(body), Result: Result{Verdict: VerdictValid}}
+		if err := s.Add(ctx, c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	add(KindAnswer, "to=1&from=2&uuid=leg-1&conversation_uuid=CON-7&SipHeader_X-Hookphone-Call-Id=hp-call-1", "")
+	add(KindEvent, "", `{"uuid":"leg-1","conversation_uuid":"CON-7","status":"started"}`)
+	add(KindEvent, "", `{"uuid":"other-leg","conversation_uuid":"CON-8","status":"started"}`)
+	add(KindEvent, "", `{"recording_url":"https://x/r","conversation_uuid":"CON-7"}`)
+	add(KindEvent, "", `{"uuid":"leg-1","conversation_uuid":"CON-7","status":"completed"}`)
+	for _, key := range []string{"leg-1", "hp-call-1", "CON-7"} {
+		tl, err := s.Timeline(ctx, key, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var evs []string
+		for _, e := range tl.Entries {
+			evs = append(evs, e.Event)
+		}
+		if tl.Call != "leg-1" || tl.CallID != "hp-call-1" || fmt.Sprint(evs) != "[answer started record completed]" {
+			t.Fatalf("timeline for %s: %+v", key, tl)
+		}
+		if fmt.Sprint(tl.Flags) != "[completed arrived but no answered event did.]" {
+			t.Fatalf("flags %v", tl.Flags)
+		}
+	}
+}
+
+func TestJTICacheForgetsAfterRetention(t *testing.T) {
+	c := NewJTICache(time.Minute)
+	t0 := time.Unix(1000, 0)
+	for i := 0; i < 1000; i++ {
+		c.Remember(fmt.Sprint(i), t0)
+	}
+	if _, replay := c.Remember("5", t0.Add(30*time.Second)); !replay {
+		t.Fatal("forgot within retention")
+	}
+	c.Remember("new", t0.Add(2*time.Minute))
+	if c.Len() != 1 {
+		t.Fatalf("cache holds %d ids after retention, want 1", c.Len())
+	}
+}

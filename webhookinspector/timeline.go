@@ -163,26 +163,40 @@ func (s *Store) Timeline(ctx context.Context, call string, gap time.Duration) (T
 	if err != nil {
 		return Timeline{}, err
 	}
-	// Legless events (record) carry only the conversation: add them too.
-	convs := map[string]bool{}
+	seen := map[int64]bool{}
+	legs, convs := map[string]bool{}, map[string]bool{}
 	for _, r := range rows {
-		if r.ConversationUUID != "" && r.ConversationUUID != call {
+		seen[r.ID] = true
+		if r.UUID != "" {
+			legs[r.UUID] = true
+		}
+		if r.ConversationUUID != "" {
 			convs[r.ConversationUUID] = true
 		}
 	}
-	seen := map[int64]bool{}
-	for _, r := range rows {
-		seen[r.ID] = true
-	}
-	for conv := range convs {
-		err := s.Each(ctx, Filter{Call: conv, Limit: 10000}, func(sm Summary) error {
-			if !seen[sm.ID] && (sm.UUID == "" || sm.UUID == call) {
+	more := func(key string, keep func(Summary) bool) error {
+		return s.Each(ctx, Filter{Call: key, Limit: 10000}, func(sm Summary) error {
+			if !seen[sm.ID] && keep(sm) {
+				seen[sm.ID] = true
 				rows = append(rows, sm)
 			}
 			return nil
 		})
-		if err != nil {
-			return Timeline{}, err
+	}
+	// Found by Hookphone call id: pull in the rest of the leg's webhooks.
+	for _, leg := range sortedKeys(legs) {
+		if leg != call {
+			if err := more(leg, func(Summary) bool { return true }); err != nil {
+				return Timeline{}, err
+			}
+		}
+	}
+	// Legless events (record) carry only the conversation: add them too.
+	for _, conv := range sortedKeys(convs) {
+		if conv != call {
+			if err := more(conv, func(sm Summary) bool { return sm.UUID == "" || legs[sm.UUID] }); err != nil {
+				return Timeline{}, err
+			}
 		}
 	}
 	tls := BuildTimelines(rows, gap)
