@@ -384,4 +384,3 @@ func TestE2EDurabilityKill9(t *testing.T) {
 	p2.stop(t)
 	http.DefaultClient.CloseIdleConnections()
 }
-
