@@ -1,7 +1,6 @@
 package streamcache
 
 import (
-	"bytes"
 	"context"
 	"crypto/tls"
 	"io"
@@ -181,5 +180,3 @@ func serve(w http.ResponseWriter, body []byte, kv ...string) {
 	}
 	w.Write(body)
 }
-
-var _ = bytes.NewReader
