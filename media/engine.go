@@ -133,7 +133,13 @@ func (s *Session) handleRTP(pkt, dec []byte, from netip.AddrPort) {
 		s.noMediaRaised.Store(false)
 		s.emit(Event{Kind: EventMediaResumed, Time: now})
 	}
+	if s.rx.clockStart.IsZero() {
+		s.rx.clockStart = now
+	}
 	if !s.rx.haveSSRC || s.rx.ssrc != rp.SSRC {
+		// A new source (peer restarted its stream): keep the loss seen so
+		// far and start RFC 3550 statistics afresh for it.
+		s.rx.lostBase += max(0, s.rx.stats.lost())
 		s.rx.ssrc, s.rx.haveSSRC = rp.SSRC, true
 		s.rx.stats = rxStats{}
 	}

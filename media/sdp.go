@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -327,7 +328,7 @@ func buildSDP(lp *localParams, proto string, pts []uint8, codecByPT map[uint8]Co
 	if dtmfPT >= 0 {
 		md.Attributes = append(md.Attributes,
 			sdp.Attribute{Key: "rtpmap", Value: fmt.Sprintf("%d telephone-event/8000", dtmfPT)},
-			sdp.Attribute{Key: "fmtp", Value: fmt.Sprintf("%d 0-16", dtmfPT)})
+			sdp.Attribute{Key: "fmtp", Value: fmt.Sprintf("%d %s", dtmfPT, dtmfEventsFor(rejects, dtmfPT))})
 	}
 	md.Attributes = append(md.Attributes, sdp.Attribute{Key: "ptime", Value: strconv.Itoa(int(ptime / time.Millisecond))})
 	if mux {
@@ -362,6 +363,20 @@ func buildSDP(lp *localParams, proto string, pts []uint8, codecByPT map[uint8]Co
 	}
 	return out, nil
 }
+
+// dtmfEventsFor is the telephone-event list we declare: in an answer, the
+// offerer's own list when it is a plain event range we can take (we receive
+// every event 0–16 and ignore others), else 0-16 (RFC 4733 §7.1.1).
+func dtmfEventsFor(offer *remoteMedia, pt int) string {
+	if offer != nil {
+		if v, ok := offer.fmtp[uint8(pt)]; ok && dtmfEventListRE.MatchString(v) {
+			return v
+		}
+	}
+	return "0-16"
+}
+
+var dtmfEventListRE = regexp.MustCompile(`^[0-9]{1,3}(-[0-9]{1,3})?(,[0-9]{1,3}(-[0-9]{1,3})?)*$`)
 
 // pendingOffer remembers what we offered until the answer arrives.
 type pendingOffer struct {

@@ -34,7 +34,8 @@ func TestAnswerTable(t *testing.T) {
 		mux     bool
 		check   func(t *testing.T, answer string, n Negotiated)
 	}{
-		{file: "suite_80", secure: true, suite: SuiteAESCM128HMACSHA1_80, tag: "1 AES_CM_128_HMAC_SHA1_80", codec: CodecPCMU, dtmfPT: 101},
+		{file: "suite_80", secure: true, suite: SuiteAESCM128HMACSHA1_80, tag: "1 AES_CM_128_HMAC_SHA1_80", codec: CodecPCMU, dtmfPT: 101,
+			check: golden("answer_suite_80")},
 		{file: "suite_32", secure: true, suite: SuiteAESCM128HMACSHA1_32, tag: "5 AES_CM_128_HMAC_SHA1_32", codec: CodecPCMU, dtmfPT: 101},
 		{file: "suite_gcm128", secure: true, suite: SuiteAEADAES128GCM, tag: "2 AEAD_AES_128_GCM", codec: CodecPCMU, dtmfPT: 101},
 		{file: "suite_gcm256", secure: true, suite: SuiteAEADAES256GCM, tag: "9 AEAD_AES_256_GCM", codec: CodecPCMU, dtmfPT: 101},
@@ -62,7 +63,7 @@ func TestAnswerTable(t *testing.T) {
 		{file: "pcma_only", codecs: []Codec{CodecPCMU}, wantErr: "no common audio codec"},
 		{file: "g729_only", wantErr: "no common audio codec"},
 		{file: "dynamic_dtmf_ptime30", secure: true, suite: SuiteAESCM128HMACSHA1_80, tag: "1 AES_CM_128_HMAC_SHA1_80",
-			codec: CodecPCMA, pt: 8, dtmfPT: 96, ptime: 30 * time.Millisecond},
+			codec: CodecPCMA, pt: 8, dtmfPT: 96, ptime: 30 * time.Millisecond, check: golden("answer_dynamic_dtmf_ptime30")},
 		{file: "sendonly_rtcpmux", secure: true, suite: SuiteAESCM128HMACSHA1_80, tag: "1 AES_CM_128_HMAC_SHA1_80", codec: CodecPCMU, dtmfPT: 101,
 			dir: DirectionRecvOnly, mux: true},
 		{file: "inactive", secure: true, suite: SuiteAESCM128HMACSHA1_80, tag: "1 AES_CM_128_HMAC_SHA1_80", codec: CodecPCMU, dtmfPT: 101, dir: DirectionInactive},
@@ -135,6 +136,25 @@ func TestAnswerTable(t *testing.T) {
 				tt.check(t, a, n)
 			}
 		})
+	}
+}
+
+// golden compares a normalised answer with testdata/golden/<name>.sdp.
+func golden(name string) func(*testing.T, string, Negotiated) {
+	return func(t *testing.T, answer string, _ Negotiated) {
+		t.Helper()
+		got := normaliseSDP([]byte(answer))
+		path := filepath.Join("testdata", "golden", name+".sdp")
+		if *update {
+			os.WriteFile(path, []byte(got), 0o644)
+		}
+		want, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatalf("%v (run with -update to create)", err)
+		}
+		if got != string(want) {
+			t.Errorf("answer differs from %s:\n%s", path, got)
+		}
 	}
 }
 

@@ -80,6 +80,7 @@ type rxState struct {
 	lastRTCP     time.Time
 	clockStart   time.Time
 	scratch      []int16   // decode buffer for the reader
+	lostBase     int64     // packets lost from earlier sources (SSRC changes)
 	dirGen       uint64    // negotiation generation seen by the no-media check
 	dirChanged   time.Time // when it changed
 }
@@ -117,10 +118,7 @@ func (s *Session) Stats() Stats {
 	}
 	s.rx.mu.Lock()
 	st.Received, st.BytesReceived = s.rx.received, s.rx.bytes
-	st.Lost = s.rx.stats.lost()
-	if st.Lost < 0 || !s.rx.haveSSRC {
-		st.Lost = max(st.Lost, 0)
-	}
+	st.Lost = s.rx.lostBase + max(0, s.rx.stats.lost())
 	st.JitterMS = round2(float64(jitterDuration(s.rx.stats.jitter, rate)) / float64(time.Millisecond))
 	st.FractionLost = round2(float64(s.rx.fraction) / 256)
 	st.RTTMS = round2(float64(s.rx.rtt) / float64(time.Millisecond))
@@ -136,7 +134,7 @@ func (s *Session) Stats() Stats {
 		st.JitterBufferMS = round2(float64(bufDelay) / float64(time.Millisecond))
 	}
 	lossPct := 0.0
-	if exp := s.rx.stats.expected(); exp > 0 && st.Lost > 0 {
+	if exp := int64(s.rx.stats.expected()) + s.rx.lostBase; exp > 0 && st.Lost > 0 {
 		lossPct = 100 * float64(st.Lost) / float64(exp)
 	}
 	rtt := s.rx.rtt
