@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"os"
 	"strings"
 	"time"
 
@@ -214,4 +215,194 @@ func runWebhookList(ctx context.Context, cio cliIO, args []string) int {
 	}
 	p.event(map[string]int{"count": n}, fmt.Sprintf("%d captures", n))
 	return exitOK
+}
+
+func init() {
+	register(command{name: "webhook replay", summary: "sends a captured webhook again, as captured or re-signed now", run: runWebhookReplay})
+	register(command{name: "webhook export", summary: "prints captured webhooks as cURL commands or one HAR 1.2 log", run: runWebhookExport})
+}
+
+// replayResult is the result object of "webhook replay".
+type replayResult struct {
+	ID          int64    `json:"id"`
+	URL         string   `json:"url"`
+	Mode        string   `json:"mode"`
+	Status      int      `json:"status"`
+	Differences []string `json:"differences"`
+}
+
+func runWebhookReplay(ctx context.Context, cio cliIO, args []string) int {
+	fs := newFlagSet(cio, "webhook replay", "--id N --url URL [--resign --secret-env VAR] [--body F]")
+	id := fs.Int64("id", 0, "capture id (see webhook list)")
+	rawURL := fs.String("url", "", "where to send: scheme and host (its path, if any, replaces the captured path)")
+	resign := fs.Bool("resign", false, "sign it now: fresh iat and jti, payload_hash recomputed (needs --secret-env or --secrets-env)")
+	var sf secretFlags
+	sf.add(fs.StringVar)
+	bodyF := fs.String("body", "", "file whose bytes replace the captured body")
+	db := fs.String("db", "", "database file (default: the user's data dir)")
+	jsonOut := fs.Bool("json", false, "print the result as one JSON object")
+	if code, ok := parseFlags(fs, args); !ok {
+		return code
+	}
+	if *id <= 0 || *rawURL == "" {
+		fmt.Fprintln(cio.stderr, "hookphone webhook replay: --id and --url are required")
+		return exitUsage
+	}
+	opts := webhookinspector.ReplayOptions{URL: *rawURL}
+	if *resign {
+		def, byKey, err := sf.load(cio.getenv)
+		if err != nil {
+			if sf.secretEnv == "" && sf.secretsEnv == "" {
+				fmt.Fprintln(cio.stderr, "hookphone webhook replay: --resign needs --secret-env VAR or --secrets-env api_key=VAR")
+				return exitUsage
+			}
+			return failf(cio, "webhook replay", "%v", err)
+		}
+		opts.Mode, opts.DefaultSecret, opts.Secrets = webhookinspector.ReplayResigned, def, byKey
+	}
+	if *bodyF != "" {
+		b, err := os.ReadFile(*bodyF)
+		if err != nil {
+			return failf(cio, "webhook replay", "read body: %v", err)
+		}
+		opts.Body = b
+	}
+	path, err := dbPath(*db)
+	if err != nil {
+		return failf(cio, "webhook replay", "%v", err)
+	}
+	store, err := webhookinspector.OpenStore(ctx, path)
+	if err != nil {
+		return failf(cio, "webhook replay", "%v", err)
+	}
+	defer store.Close()
+	c, err := store.Get(ctx, *id)
+	if err != nil {
+		return failf(cio, "webhook replay", "%v", err)
+	}
+	res, err := webhookinspector.Replay(ctx, c, opts)
+	if err != nil {
+		return failf(cio, "webhook replay", "%v", err)
+	}
+	out := replayResult{ID: c.ID, URL: res.URL, Mode: res.Mode, Status: res.Response.Status, Differences: res.Differences}
+	printer{w: cio.stdout, json: *jsonOut}.event(out, fmt.Sprintf("replayed capture %d %s to %s → %d\n  differences: %s",
+		c.ID, res.Mode, res.URL, res.Response.Status, strings.Join(res.Differences, "; ")))
+	return exitOK
+}
+
+func runWebhookExport(ctx context.Context, cio cliIO, args []string) int {
+	fs := newFlagSet(cio, "webhook export", "[--id N,M…] [--since T] [--verdict V] [--limit N] [--format har|curl]")
+	ids := fs.String("id", "", "comma-separated capture ids (default: every capture matching the filters)")
+	since := fs.String("since", "", "only captures received at or after T: RFC 3339, or a duration ago such as 15m")
+	verdictS := fs.String("verdict", "", "only this verdict: valid, invalid or unsigned")
+	limit := fs.Int("limit", 0, "at most N captures (default all)")
+	format := fs.String("format", "har", "har (one HAR 1.2 log) or curl (one command per capture)")
+	db := fs.String("db", "", "database file (default: the user's data dir)")
+	if code, ok := parseFlags(fs, args); !ok {
+		return code
+	}
+	if *format != "har" && *format != "curl" {
+		fmt.Fprintf(cio.stderr, "hookphone webhook export: --format %q is not har or curl\n", *format)
+		return exitUsage
+	}
+	var f webhookinspector.Filter
+	if *verdictS != "" {
+		v, err := webhookinspector.ParseVerdict(*verdictS)
+		if err != nil {
+			fmt.Fprintf(cio.stderr, "hookphone webhook export: %v\n", err)
+			return exitUsage
+		}
+		f.Verdict = v
+	}
+	if *since != "" {
+		if t, err := time.Parse(time.RFC3339, *since); err == nil {
+			f.Since = t
+		} else if d, err := time.ParseDuration(*since); err == nil && d > 0 {
+			f.Since = time.Now().Add(-d)
+		} else {
+			fmt.Fprintf(cio.stderr, "hookphone webhook export: --since %q is neither an RFC 3339 time nor a duration like 15m\n", *since)
+			return exitUsage
+		}
+	}
+	f.Limit = *limit
+	var idList []int64
+	for _, s := range splitPaths(*ids) {
+		var n int64
+		if _, err := fmt.Sscan(s, &n); err != nil || n <= 0 {
+			fmt.Fprintf(cio.stderr, "hookphone webhook export: --id %q is not a capture id\n", s)
+			return exitUsage
+		}
+		idList = append(idList, n)
+	}
+	path, err := dbPath(*db)
+	if err != nil {
+		return failf(cio, "webhook export", "%v", err)
+	}
+	store, err := webhookinspector.OpenStore(ctx, path)
+	if err != nil {
+		return failf(cio, "webhook export", "%v", err)
+	}
+	defer store.Close()
+	// next yields captures one at a time: by id, or page by page from the store.
+	var next func() (*webhookinspector.Capture, error)
+	if idList != nil {
+		i := 0
+		next = func() (*webhookinspector.Capture, error) {
+			if i == len(idList) {
+				return nil, nil
+			}
+			i++
+			return store.Get(ctx, idList[i-1])
+		}
+	} else {
+		var page []webhookinspector.Summary
+		remaining := f.Limit
+		done := false
+		next = func() (*webhookinspector.Capture, error) {
+			if len(page) == 0 && !done {
+				pf := f
+				pf.Limit = 200
+				if remaining > 0 {
+					pf.Limit = min(200, remaining)
+				}
+				var err error
+				if page, err = store.List(ctx, pf); err != nil {
+					return nil, err
+				}
+				if len(page) < pf.Limit {
+					done = true
+				}
+				if len(page) > 0 {
+					f.AfterID = page[len(page)-1].ID
+				}
+				if remaining > 0 {
+					if remaining -= len(page); remaining <= 0 {
+						done = true
+					}
+				}
+			}
+			if len(page) == 0 {
+				return nil, nil
+			}
+			s := page[0]
+			page = page[1:]
+			return store.Get(ctx, s.ID)
+		}
+	}
+	if *format == "har" {
+		if err := webhookinspector.WriteHAR(cio.stdout, "dev", next); err != nil {
+			return failf(cio, "webhook export", "%v", err)
+		}
+		return exitOK
+	}
+	for {
+		c, err := next()
+		if err != nil {
+			return failf(cio, "webhook export", "%v", err)
+		}
+		if c == nil {
+			return exitOK
+		}
+		fmt.Fprintf(cio.stdout, "# capture %d: %s %s, %s\n%s\n\n", c.ID, c.Method, c.Path, c.Result.Verdict, webhookinspector.CURL(c))
+	}
 }

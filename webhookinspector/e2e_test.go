@@ -384,3 +384,73 @@ func TestE2EDurabilityKill9(t *testing.T) {
 	p2.stop(t)
 	http.DefaultClient.CloseIdleConnections()
 }
+
+func TestE2EReplayAndExport(t *testing.T) {
+	dir := t.TempDir()
+	p := startInspect(t, dir)
+	if _, code := runHookphone(t, dir, "webhook", "send", "--url", "http://"+p.addr, "--secret-env", "HP_SECRET", "--event", "completed"); code != 0 {
+		t.Fatal("send failed")
+	}
+	first := p.next(t)
+	if first["verdict"] != "valid" {
+		t.Fatalf("first %v", first)
+	}
+	// As captured, to the same inspector: its token is a replay now.
+	out, code := runHookphone(t, dir, "webhook", "replay", "--id", "1", "--url", "http://"+p.addr, "--json")
+	if code != 0 || !strings.Contains(out, "byte for byte") {
+		t.Fatalf("replay as captured: %d %s", code, out)
+	}
+	if l := p.next(t); l["verdict"] != "invalid" || !strings.Contains(fmt.Sprint(l["reason"]), "already seen") {
+		t.Fatalf("as-captured replay judged %v", l)
+	}
+	// Re-signed now, with an edited body: genuine again, and the differences say why.
+	edited := filepath.Join(dir, "edited.json")
+	os.WriteFile(edited, []byte(`{"uuid":"edited","status":"completed","duration":"1"}`), 0o600)
+	out, code = runHookphone(t, dir, "webhook", "replay", "--id", "1", "--url", "http://"+p.addr, "--resign", "--secret-env", "HP_SECRET", "--body", edited, "--json")
+	var rr struct {
+		Status      int
+		Differences []string
+	}
+	if err := json.Unmarshal([]byte(strings.TrimSpace(out)), &rr); err != nil || code != 0 || rr.Status != 200 {
+		t.Fatalf("replay re-signed: %d %s", code, out)
+	}
+	if d := strings.Join(rr.Differences, "; "); !strings.Contains(d, "payload_hash") || !strings.Contains(d, "body changed") || !strings.Contains(d, "jti") {
+		t.Fatalf("differences %q", d)
+	}
+	if l := p.next(t); l["verdict"] != "valid" || l["uuid"] != "edited" {
+		t.Fatalf("re-signed replay judged %v", l)
+	}
+	// cURL export of capture 1, run by bash: arrives with the same body.
+	out, code = runHookphone(t, dir, "webhook", "export", "--id", "1", "--format", "curl")
+	if code != 0 || !strings.Contains(out, "curl --http1.1 -X POST") {
+		t.Fatalf("export curl: %d %s", code, out)
+	}
+	if b, err := exec.Command("bash", "-c", strings.TrimSpace(out)+" -s -o /dev/null").CombinedOutput(); err != nil {
+		t.Fatalf("running the exported curl: %v %s", err, b)
+	}
+	l := p.next(t)
+	list, _ := runHookphone(t, dir, "webhook", "list", "--json")
+	var sums []string
+	for _, row := range strings.Split(strings.TrimSpace(list), "\n") {
+		var m map[string]any
+		json.Unmarshal([]byte(row), &m)
+		if id, ok := m["id"].(float64); ok && (id == 1 || id == l["id"].(float64)) {
+			sums = append(sums, fmt.Sprint(m["body_sha256"]))
+		}
+	}
+	if len(sums) != 2 || sums[0] != sums[1] {
+		t.Fatalf("exported curl sent a different body: %v", sums)
+	}
+	// HAR of everything.
+	out, code = runHookphone(t, dir, "webhook", "export", "--format", "har")
+	var har struct {
+		Log struct {
+			Version string
+			Entries []json.RawMessage
+		}
+	}
+	if err := json.Unmarshal([]byte(out), &har); err != nil || code != 0 || har.Log.Version != "1.2" || len(har.Log.Entries) != 4 {
+		t.Fatalf("HAR export: %d %v %d entries", code, err, len(har.Log.Entries))
+	}
+	p.stop(t)
+}

@@ -71,16 +71,52 @@ func (c *Cache) OpenBody(ctx context.Context, rawURL string) (*os.File, error) {
 	return f, nil
 }
 
-// Peaks returns the waveform peaks computed when the body was stored.
+// Peaks returns the waveform of the stored body as Options.PeakBuckets
+// min/max pairs. They are computed on the first call (decoding a long MP3
+// takes seconds, so fetches do not wait for it) and stored with the entry.
 func (c *Cache) Peaks(ctx context.Context, rawURL string) ([]audiofile.Peak, error) {
 	e, err := c.get(ctx, rawURL)
 	if err != nil {
 		return nil, err
 	}
-	if len(e.Peaks) == 0 {
-		return nil, fmt.Errorf("%s: no waveform: %s", e.URL, firstNonEmpty(e.AudioError, "nothing stored"))
+	if len(e.Peaks) > 0 {
+		return e.Peaks, nil
 	}
-	return e.Peaks, nil
+	if !e.Stored {
+		return nil, fmt.Errorf("%s: no waveform: %w (%s)", e.URL, ErrNotStored, e.Why)
+	}
+	if e.Audio == nil {
+		return nil, fmt.Errorf("%s: no waveform: %s", e.URL, firstNonEmpty(e.AudioError, "not audio"))
+	}
+	c.peaksMu.Lock() // one decode at a time; a second caller then finds them stored
+	defer c.peaksMu.Unlock()
+	if e2, err := c.store.get(ctx, e.URL); err == nil && e2 != nil && e2.BodyFile == e.BodyFile && len(e2.Peaks) > 0 {
+		return e2.Peaks, nil
+	}
+	f, err := os.Open(filepath.Join(c.store.bodies, e.BodyFile))
+	if err != nil {
+		return nil, fmt.Errorf("%s: open stored body: %w", e.URL, err)
+	}
+	defer f.Close()
+	peaks, err := computePeaks(ctx, f, c.opts.PeakBuckets)
+	if err != nil {
+		if ctx.Err() == nil {
+			c.store.setAudioError(ctx, e.URL, e.BodyFile, err.Error())
+		}
+		return nil, fmt.Errorf("%s: waveform: %w", e.URL, err)
+	}
+	if err := c.store.setPeaks(ctx, e.URL, e.BodyFile, peaks); err != nil {
+		return nil, err
+	}
+	return peaks, nil
+}
+
+func computePeaks(ctx context.Context, f *os.File, n int) ([]audiofile.Peak, error) {
+	rd, err := audiofile.NewReader(f)
+	if err != nil {
+		return nil, err
+	}
+	return audiofile.PeaksContext(ctx, rd, n)
 }
 
 // AddURLs takes stream URLs seen in NCCOs (the caller extracts them) or

@@ -66,6 +66,7 @@ type Cache struct {
 
 	mu      sync.Mutex
 	flights map[string]*flight
+	peaksMu sync.Mutex
 }
 
 // flight is one network exchange that several callers wait for.
@@ -584,7 +585,8 @@ func (c *Cache) tooLarge(ctx context.Context, e *entry, size int64) (*Result, er
 	return res, fmt.Errorf("%s: %s: %w", e.URL, e.Why, ErrTooLarge)
 }
 
-// probe fills the audio fields of e from the body.
+// probe fills the audio fields of e from the body (headers and frame
+// scan only: fast even for a long MP3; the waveform comes later, see Peaks).
 func (c *Cache) probe(e *entry, r io.ReaderAt, size int64) {
 	info, err := audiofile.Probe(r, size)
 	if err != nil {
@@ -592,24 +594,6 @@ func (c *Cache) probe(e *entry, r io.ReaderAt, size int64) {
 		return
 	}
 	e.Audio = &info
-	rs, ok := r.(io.ReadSeeker)
-	if !ok {
-		return
-	}
-	if _, err := rs.Seek(0, io.SeekStart); err != nil {
-		return
-	}
-	rd, err := audiofile.NewReader(rs)
-	if err != nil {
-		e.AudioError = err.Error()
-		return
-	}
-	peaks, err := audiofile.Peaks(rd, c.opts.PeakBuckets)
-	if err != nil {
-		e.AudioError = err.Error()
-		return
-	}
-	e.Peaks = peaks
 }
 
 // writeBody copies body to path, fsyncs it and returns its size and SHA-256.

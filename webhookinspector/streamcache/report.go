@@ -57,6 +57,9 @@ type Report struct {
 	AudioError     string `json:"audio_error,omitempty"`
 	StreamAccepted bool   `json:"stream_accepted"`
 	StreamNote     string `json:"stream_note"`
+	// WaveformReady says the peaks are stored ([Cache.Peaks] computes them
+	// on first use).
+	WaveformReady bool `json:"waveform_ready"`
 	// ContentTypeNote is set when Content-Type does not say audio although
 	// the body is audio (or the other way round).
 	ContentTypeNote string `json:"content_type_note,omitempty"`
@@ -94,7 +97,7 @@ func (c *Cache) report(e *entry) Report {
 		ETag: e.Header.Get("ETag"), LastModified: e.Header.Get("Last-Modified"),
 		Vary: strings.Join(e.Header.Values("Vary"), ", "), Hits: e.Hits, Bytes: e.BodySize,
 		ContentType: e.Header.Get("Content-Type"), Format: "unknown", AudioError: e.AudioError,
-		FirstSeen: e.FirstSeen, LastAccess: e.LastAccess,
+		FirstSeen: e.FirstSeen, LastAccess: e.LastAccess, WaveformReady: len(e.Peaks) > 0,
 	}
 	if e.Stored && !d.noCache && lifetime > age {
 		r.Fresh, r.FreshFor = true, lifetime-age

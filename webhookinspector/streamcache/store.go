@@ -302,6 +302,20 @@ func (s *store) touch(ctx context.Context, url string, now time.Time, outcome St
 	return nil
 }
 
+// setPeaks stores the waveform of the body file named file (if the row
+// still holds that body).
+func (s *store) setPeaks(ctx context.Context, url, file string, p []audiofile.Peak) error {
+	if _, err := s.db.ExecContext(ctx, `UPDATE entries SET peaks = ? WHERE url = ? AND body_file = ?`, encodePeaks(p), url, file); err != nil {
+		return fmt.Errorf("stream cache: store waveform of %s: %w", url, err)
+	}
+	return nil
+}
+
+// setAudioError records that the body file named file failed to decode.
+func (s *store) setAudioError(ctx context.Context, url, file, msg string) {
+	s.db.ExecContext(ctx, `UPDATE entries SET audio_error = ? WHERE url = ? AND body_file = ?`, msg, url, file)
+}
+
 // remove deletes the row for url and its body.
 func (s *store) remove(ctx context.Context, url string) (bool, error) {
 	e, err := s.get(ctx, url)
