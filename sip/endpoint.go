@@ -57,6 +57,9 @@ type Endpoint struct {
 	// contactAddr, when set (trunk listener), is advertised in Contact instead of the flow's local address.
 	contactAddr string
 	listeners   []*TrunkListener
+	// foreign frames what sipgo reads on connections it dialled itself
+	// (requests not sent through Prepare), keyed by local|remote address.
+	foreign map[string]*framer
 }
 
 // NewEndpoint validates acct and builds its user agent. No connection is
@@ -79,11 +82,32 @@ func NewEndpoint(acct Account, opts EndpointOptions) (*Endpoint, error) {
 	if err != nil {
 		return nil, fmt.Errorf("account %s: %w", acct.Label(), err)
 	}
+	timeout := opts.DialTimeout
+	if timeout <= 0 {
+		timeout = 15 * time.Second
+	}
+	e := &Endpoint{
+		Account:  acct,
+		tlsConf:  tlsConf,
+		trace:    opts.Trace,
+		log:      log,
+		timeout:  timeout,
+		listener: newFlowListener(),
+		serveErr: make(chan error, 1),
+		foreign:  map[string]*framer{},
+	}
 	ua, err := sipgo.NewUA(
 		sipgo.WithUserAgent(acct.User),
 		sipgo.WithUserAgentHostname(acct.AORDomain()),
 		sipgo.WithUserAgenTLSConfig(tlsConf),
-		sipgo.WithUserAgentTransportLayerOptions(sip.WithTransportLayerLogger(log)),
+		sipgo.WithUserAgentTransportLayerOptions(
+			sip.WithTransportLayerLogger(log),
+			// The read filter must come before the transports, which copy it.
+			sip.WithTransportLayerReadFilter(e.traceForeignRead),
+			sip.WithTransportLayerTransports(sip.TransportsConfig{TLS: &sip.TransportTLS{TransportTCP: &sip.TransportTCP{
+				DialerCreate: e.foreignDialer,
+			}}}),
+		),
 		sipgo.WithUserAgentTransactionLayerOptions(sip.WithTransactionLayerLogger(log)),
 	)
 	if err != nil {
@@ -99,22 +123,7 @@ func NewEndpoint(acct Account, opts EndpointOptions) (*Endpoint, error) {
 		ua.Close()
 		return nil, fmt.Errorf("account %s: server: %w", acct.Label(), err)
 	}
-	timeout := opts.DialTimeout
-	if timeout <= 0 {
-		timeout = 15 * time.Second
-	}
-	e := &Endpoint{
-		Account:  acct,
-		UA:       ua,
-		Client:   cli,
-		Server:   srv,
-		tlsConf:  tlsConf,
-		trace:    opts.Trace,
-		log:      log,
-		timeout:  timeout,
-		listener: newFlowListener(),
-		serveErr: make(chan error, 1),
-	}
+	e.UA, e.Client, e.Server = ua, cli, srv
 	// Answer keep-alive OPTIONS from the server (RFC 3261 §11.2) unless the caller replaces it.
 	e.Handle(sip.OPTIONS, func(req *sip.Request, tx sip.ServerTransaction) {
 		res := sip.NewResponseFromRequest(req, 200, "OK", nil)
@@ -224,6 +233,56 @@ func (e *Endpoint) Connect(ctx context.Context) (*Flow, error) {
 		s(f)
 	}
 	return f, nil
+}
+
+// ours reports whether local is the local address of a flow Hookphone
+// dialled or accepted (those are traced by their tracedConn).
+func (e *Endpoint) ours(local string) bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.flow != nil && e.flow.Local == local {
+		return true
+	}
+	for _, l := range e.listeners {
+		if l.ListenAddr == local {
+			return true
+		}
+	}
+	return false
+}
+
+// traceForeignRead traces what sipgo reads on connections it dialled on its
+// own (sipgo's TransportReadFilter hook). Writes on those connections have
+// no hook and are not traced: send through Prepare to stay on the flow.
+func (e *Endpoint) traceForeignRead(p sip.TransportReadProps, data []byte) ([]byte, error) {
+	if e.trace == nil || p.LocalAddr == nil || p.RemoteAddr == nil {
+		return data, nil
+	}
+	local, remote := p.LocalAddr.String(), p.RemoteAddr.String()
+	if e.ours(local) {
+		return data, nil
+	}
+	e.mu.Lock()
+	key := local + "|" + remote
+	fr := e.foreign[key]
+	if fr == nil {
+		if len(e.foreign) >= 32 { // bounded: forget old connections' partial state
+			e.foreign = map[string]*framer{}
+		}
+		fr = &framer{onMsg: func(raw []byte) {
+			e.trace.Add(NewTraceMessage(time.Now(), DirReceived, p.Transport, local, remote, raw))
+		}}
+		e.foreign[key] = fr
+	}
+	fr.write(data)
+	e.mu.Unlock()
+	return data, nil
+}
+
+// foreignDialer is sipgo's dialer for connections it opens by itself.
+func (e *Endpoint) foreignDialer(laddr net.Addr) net.Dialer {
+	e.log.Warn("sipgo is dialling a TLS connection outside the account's flow; only what it receives there is traced")
+	return net.Dialer{Timeout: e.timeout, KeepAlive: 15 * time.Second, LocalAddr: laddr}
 }
 
 // Prepare makes req travel on the flow: TLS transport and the flow's remote
