@@ -62,6 +62,7 @@ func (s *Session) Start(ctx context.Context, src Source, sink Sink) error {
 	s.rx.lastRTP, s.rx.lastRTCP = now, now
 	s.rx.mu.Unlock()
 	s.txStat.marker = true
+	s.tickDone = make(chan struct{})
 	s.wg.Add(3)
 	go s.readLoop(ctx, s.rtpConn, false)
 	go s.readLoop(ctx, s.rtcpConn, true)
@@ -237,6 +238,8 @@ func (s *Session) handleRTCP(pkt, dec []byte, from netip.AddrPort) {
 			s.reportsLocked(r.Reports, now)
 		case *rtcp.ReceiverReport:
 			s.reportsLocked(r.Reports, now)
+		case *rtcp.Goodbye:
+			s.rx.remoteBye = true
 		}
 	}
 }
@@ -261,6 +264,7 @@ func (s *Session) reportsLocked(rr []rtcp.ReceptionReport, now time.Time) {
 // of playout, RTCP when due, and the no-media check.
 func (s *Session) tickLoop(ctx context.Context, src Source, sink Sink) {
 	defer s.wg.Done()
+	defer close(s.tickDone)
 	p := s.params.Load()
 	ptime := p.neg.PTime
 	tk := time.NewTicker(ptime)
@@ -272,6 +276,7 @@ func (s *Session) tickLoop(ctx context.Context, src Source, sink Sink) {
 	var dtmf *dtmfSending
 	nextRTCP := time.Now().Add(s.rtcpDelay() / 2)
 	srcDone := false
+	wasSending := true
 	for {
 		select {
 		case <-ctx.Done():
@@ -302,6 +307,10 @@ func (s *Session) tickLoop(ctx context.Context, src Source, sink Sink) {
 					dtmf = &dtmfSending{req: r}
 				default:
 				}
+			}
+			if sends := p.neg.Direction.Sends(); sends != wasSending {
+				wasSending = sends
+				s.txStat.marker = sends // a resumed stream starts a talkspurt
 			}
 			if p.neg.Direction.Sends() {
 				if dtmf != nil && dtmf.gapLeft == 0 {
@@ -393,8 +402,8 @@ func (s *Session) writeRTP(p *streamParams, pt uint8, marker bool, ts uint32, pa
 }
 
 // sendRTCP sends a compound SR (or RR when we have not sent since the last
-// report) with an SDES CNAME (RFC 3550 §6.1).
-func (s *Session) sendRTCP(p *streamParams, now time.Time) {
+// report) with an SDES CNAME (RFC 3550 §6.1), followed by extra (a BYE).
+func (s *Session) sendRTCP(p *streamParams, now time.Time, extra ...rtcp.Packet) {
 	var rr []rtcp.ReceptionReport
 	s.rx.mu.Lock()
 	if s.rx.haveSSRC {
@@ -420,7 +429,7 @@ func (s *Session) sendRTCP(p *streamParams, now time.Time) {
 	} else {
 		first = &rtcp.ReceiverReport{SSRC: s.ssrc, Reports: rr}
 	}
-	raw, err := rtcp.Marshal([]rtcp.Packet{first, rtcp.NewCNAMESourceDescription(s.ssrc, "hookphone@"+s.cfg.LocalIP.String())})
+	raw, err := rtcp.Marshal(append([]rtcp.Packet{first, rtcp.NewCNAMESourceDescription(s.ssrc, "hookphone@"+s.cfg.LocalIP.String())}, extra...))
 	if err != nil {
 		return
 	}

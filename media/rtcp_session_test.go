@@ -87,3 +87,22 @@ func TestRTCPShortTagPeer(t *testing.T) {
 		}
 	}
 }
+
+// Close sends an RTCP BYE (RFC 3550 §6.6) the peer notices.
+func TestCloseSendsBye(t *testing.T) {
+	a, b := newSession(t, Config{}), newSession(t, Config{})
+	negotiate(t, a, b)
+	ctx := context.Background()
+	if err := a.Start(ctx, nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Start(ctx, nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "a latched", func() bool { return a.latched.Load() != nil }, func() any { return a.Stats() })
+	if b.Stats().RemoteBye {
+		t.Fatal("bye before close")
+	}
+	a.Close()
+	waitFor(t, "bye at b", func() bool { return b.Stats().RemoteBye }, func() any { return b.Stats() })
+}

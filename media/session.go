@@ -13,6 +13,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/pion/rtcp"
 )
 
 // Defaults applied by [NewSession] to a zero [Config] field.
@@ -158,6 +160,7 @@ type Session struct {
 	eventsDropped atomic.Int64
 	dtmfQ         chan *dtmfRequest
 	wg            sync.WaitGroup
+	tickDone      chan struct{} // closed when the tick goroutine has returned
 	done          chan struct{}
 
 	noMediaRaised atomic.Bool
@@ -414,6 +417,11 @@ func (s *Session) Close() error {
 	s.mu.Unlock()
 	if cancel != nil {
 		cancel()
+		<-s.tickDone // the tick goroutine owns the send state
+		if p := s.params.Load(); p != nil {
+			// RFC 3550 §6.6: say goodbye so the peer need not time out.
+			s.sendRTCP(p, time.Now(), &rtcp.Goodbye{Sources: []uint32{s.ssrc}})
+		}
 	}
 	close(s.done)
 	err := errors.Join(s.rtpConn.Close(), s.rtcpConn.Close())

@@ -52,6 +52,8 @@ type Stats struct {
 	// and codec.
 	Suite string `json:"srtp_suite"`
 	Codec string `json:"codec"`
+	// RemoteBye is true once the peer sent an RTCP BYE (it left the call).
+	RemoteBye bool `json:"remote_bye"`
 	// EventsDropped counts events nobody read in time.
 	EventsDropped int64 `json:"events_dropped"`
 }
@@ -80,6 +82,7 @@ type rxState struct {
 	lastRTCP     time.Time
 	clockStart   time.Time
 	scratch      []int16   // decode buffer for the reader
+	remoteBye    bool      // the peer sent an RTCP BYE
 	lostBase     int64     // packets lost from earlier sources (SSRC changes)
 	dirGen       uint64    // negotiation generation seen by the no-media check
 	dirChanged   time.Time // when it changed
@@ -126,6 +129,7 @@ func (s *Session) Stats() Stats {
 	st.RemoteFractionLost = round2(float64(s.rx.remoteFrac) / 256)
 	st.RemoteJitterMS = round2(float64(jitterDuration(float64(s.rx.remoteJitter), rate)) / float64(time.Millisecond))
 	st.RTCPReceived = s.rx.rtcpRecv
+	st.RemoteBye = s.rx.remoteBye
 	var bufDelay time.Duration
 	if jb := s.rx.jb; jb != nil {
 		st.Late = jb.counter.late
