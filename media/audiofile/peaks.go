@@ -1,6 +1,7 @@
 package audiofile
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -16,6 +17,12 @@ type Peak struct {
 // waveform view. The buckets split Info().Frames evenly; when the length is
 // unknown or the file is shorter than n frames, fewer buckets come back.
 func Peaks(r *Reader, n int) ([]Peak, error) {
+	return PeaksContext(context.Background(), r, n)
+}
+
+// PeaksContext is Peaks that gives up when ctx is done (decoding a long MP3
+// takes seconds).
+func PeaksContext(ctx context.Context, r *Reader, n int) ([]Peak, error) {
 	if n < 1 {
 		return nil, fmt.Errorf("peaks: want at least one bucket, got %d", n)
 	}
@@ -33,6 +40,9 @@ func Peaks(r *Reader, n int) ([]Peak, error) {
 	var cur Peak
 	var inBucket int64
 	for {
+		if err := ctx.Err(); err != nil {
+			return nil, fmt.Errorf("peaks: %w", err)
+		}
 		got, err := r.ReadFloat32(buf)
 		for i := 0; i < got; i += info.Channels {
 			if inBucket == 0 {

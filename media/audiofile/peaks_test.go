@@ -1,6 +1,8 @@
 package audiofile
 
 import (
+	"context"
+	"errors"
 	"testing"
 )
 
@@ -78,5 +80,17 @@ func TestPeaksRealMP3(t *testing.T) {
 	}
 	if loud < 20 {
 		t.Fatalf("only %d of %d buckets have sound", loud, len(p))
+	}
+}
+
+func TestPeaksContextCancelled(t *testing.T) {
+	r, err := NewReader(bytesReader(wavSpec{tag: wavTagPCM, channels: 1, rate: 8000, bits: 16, samples: ramp(100)}.bytes()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := PeaksContext(ctx, r, 10); !errors.Is(err, context.Canceled) {
+		t.Fatalf("cancelled peaks: %v", err)
 	}
 }

@@ -23,8 +23,9 @@
 // written to a temporary file, fsynced and renamed before its row commits,
 // and files without a row are deleted on Open, so a download killed half way
 // never becomes a hit. A per-file cap and a total cap apply; the least
-// recently used bodies are evicted first. Waveform peaks and the audio
-// probe are computed once, when a body is stored.
+// recently used bodies are evicted first. The audio probe (format, rate,
+// duration, platform acceptance) runs when a body is stored; waveform peaks
+// are decoded once, on the first [Cache.Peaks] call, and stored with it.
 //
 // # Use
 //

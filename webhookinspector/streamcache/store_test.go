@@ -185,9 +185,15 @@ func TestBodyPeaksAndAPI(t *testing.T) {
 	if err != nil || r.Format != "wav" || r.SampleRate != 8000 || r.BitDepth != 16 || !r.StreamAccepted || r.DurationS != 0.25 {
 		t.Fatalf("report %+v %v", r, err)
 	}
+	if r.WaveformReady {
+		t.Fatal("waveform ready before anyone asked for it")
+	}
 	peaks, err := c.Peaks(ctx, o.url("/a.wav"))
 	if err != nil || len(peaks) != 50 {
 		t.Fatalf("peaks: %d %v", len(peaks), err)
+	}
+	if r, _ := c.Report(ctx, o.url("/a.wav")); !r.WaveformReady {
+		t.Fatal("peaks were not stored")
 	}
 	f, err := c.OpenBody(ctx, o.url("/a.wav"))
 	if err != nil {
@@ -305,5 +311,31 @@ func TestForcedRevalidationWithOriginDown(t *testing.T) {
 	clock.Advance(11 * time.Minute)
 	if _, err := c.Revalidate(ctx, o.url("/d.wav")); !errors.Is(err, ErrMustRevalidate) {
 		t.Fatalf("stale must-revalidate copy with origin down: %v", err)
+	}
+}
+
+func TestPeaksOfUndecodableAudio(t *testing.T) {
+	// MPEG-2.5 probes (format, duration) but go-mp3 cannot decode it: the
+	// waveform request fails with the reason, which the report then shows.
+	frame := append([]byte{0xFF, 0xE3, 0x28, 0xC0}, make([]byte, 140)...)
+	var body []byte
+	for range 10 {
+		body = append(body, frame...)
+	}
+	o := newOrigin(t, nil, nil)
+	o.setHandler(func(n int, w http.ResponseWriter, r *http.Request) {
+		serve(w, body, "Content-Type", "audio/mpeg", "Cache-Control", "max-age=60")
+	})
+	c := openCache(t, nil, o.ca, nil)
+	ctx := context.Background()
+	res, err := c.Fetch(ctx, o.url("/8k.mp3"))
+	if err != nil || res.Report.Format != "mp3" || res.Report.SampleRate != 8000 || !res.Report.StreamAccepted {
+		t.Fatalf("%+v %v", res.Report, err)
+	}
+	if _, err := c.Peaks(ctx, o.url("/8k.mp3")); err == nil || !strings.Contains(err.Error(), "MPEG-2.5") {
+		t.Fatalf("peaks of MPEG-2.5: %v", err)
+	}
+	if r, _ := c.Report(ctx, o.url("/8k.mp3")); !strings.Contains(r.AudioError, "MPEG-2.5") {
+		t.Fatalf("audio error %q", r.AudioError)
 	}
 }
