@@ -5,6 +5,8 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"net"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -204,4 +206,51 @@ func configAccount(ctx context.Context, cio cliIO, name string, wantPassword boo
 		a.Password = pw
 	}
 	return a, ca.Device, nil
+}
+
+// listenerEvent is printed when a trunk listener starts (--listen).
+type listenerEvent struct {
+	Event       string `json:"event"`
+	Listen      string `json:"listen"`
+	Fingerprint string `json:"listener_cert_sha256"`
+	CertFile    string `json:"listener_cert"`
+	Created     bool   `json:"listener_cert_created"`
+}
+
+// openTrunkListener starts the account's trunk listener (acct.Listen) with
+// the user's certificate (--listen-cert/--listen-key) or the one Hookphone
+// made on first use and keeps in the data folder, and prints its address and
+// fingerprint (the trunk or the user pins it). nil when acct.Listen is "".
+func openTrunkListener(ctx context.Context, ep *sip.Endpoint, acct sip.Account, out printer) (*sip.TrunkListener, error) {
+	if acct.Listen == "" {
+		return nil, nil
+	}
+	dir := ""
+	if acct.ListenCertFile == "" {
+		paths, err := config.DefaultPaths()
+		if err != nil {
+			return nil, err
+		}
+		dir = filepath.Join(paths.DataDir, "listener")
+	}
+	host, _, _ := net.SplitHostPort(acct.Listen)
+	hosts := []string{"localhost", "127.0.0.1"}
+	if host != "" && host != "0.0.0.0" && host != "::" && host != "127.0.0.1" {
+		hosts = append(hosts, host)
+	}
+	cert, err := sip.LoadOrCreateListenerCert(acct.ListenCertFile, acct.ListenKeyFile, dir, hosts)
+	if err != nil {
+		return nil, err
+	}
+	l, err := ep.Listen(ctx, acct.Listen, cert)
+	if err != nil {
+		return nil, err
+	}
+	made := ""
+	if cert.Created {
+		made = " (made now and kept in " + cert.CertFile + ")"
+	}
+	out.event(listenerEvent{Event: "listening", Listen: l.ListenAddr, Fingerprint: cert.Fingerprint, CertFile: cert.CertFile, Created: cert.Created},
+		fmt.Sprintf("listening for trunk calls on %s;transport=tls, certificate SHA-256 %s%s", l.ListenAddr, cert.Fingerprint, made))
+	return l, nil
 }

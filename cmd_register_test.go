@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -15,6 +16,7 @@ import (
 	"time"
 
 	"github.com/hookphone/hookphone/internal/testlab"
+	"github.com/hookphone/hookphone/sip"
 )
 
 // End-to-end tests of `hookphone register` against a real Kamailio over TLS.
@@ -229,5 +231,32 @@ func TestRegisterBinaryHoldRefreshesAndUnregistersOnSIGTERM(t *testing.T) {
 	trace, err := os.ReadFile(filepath.Join(dir, "trace.txt"))
 	if err != nil || !bytes.Contains(trace, []byte("REGISTER sip:127.0.0.1 SIP/2.0")) || !bytes.Contains(trace, []byte(`response="<redacted>"`)) {
 		t.Fatalf("trace file: %v\n%.500s", err, trace)
+	}
+}
+
+func TestOpenTrunkListenerKeepsItsCertificate(t *testing.T) {
+	isolateXDG(t)
+	srv, _ := sip.ParseServerURI("sips:trunk.invalid")
+	acct := sip.Account{Mode: sip.ModeTrunk, Server: srv, Listen: "127.0.0.1:0"}
+	var fps []string
+	for i := 0; i < 2; i++ {
+		ep, err := sip.NewEndpoint(acct, sip.EndpointOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var buf bytes.Buffer
+		l, err := openTrunkListener(context.Background(), ep, ep.Account, printer{w: &buf, json: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ev := lastJSON(t, buf.String())
+		if ev["listen"] != l.ListenAddr || ev["listener_cert_created"] != (i == 0) || ev["listener_cert_sha256"] != l.Cert.Fingerprint {
+			t.Fatalf("run %d: event %v", i, ev)
+		}
+		fps = append(fps, l.Cert.Fingerprint)
+		ep.Close()
+	}
+	if fps[0] != fps[1] {
+		t.Fatalf("certificate changed between runs: %v", fps)
 	}
 }
