@@ -19,12 +19,12 @@ type SigMethod int
 // The five legacy methods. MD5Hash is md5(params + secret); the others are
 // HMACs keyed with the signature secret.
 const (
-	SigUnknown SigMethod = iota
-	SigMD5Hash
-	SigHMACMD5
-	SigHMACSHA1
-	SigHMACSHA256
-	SigHMACSHA512
+	SigUnknown    SigMethod = iota // not a known method
+	SigMD5Hash                     // md5(string + secret), the dashboard default
+	SigHMACMD5                     // HMAC-MD5 keyed with the secret
+	SigHMACSHA1                    // HMAC-SHA1
+	SigHMACSHA256                  // HMAC-SHA256
+	SigHMACSHA512                  // HMAC-SHA512
 )
 
 // AllSigMethods lists every method in the order the verifier tries them.

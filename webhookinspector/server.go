@@ -17,11 +17,11 @@ import (
 
 // Defaults of the capture server (DESIGN.md, issue 6).
 const (
-	DefaultListen       = "127.0.0.1:8088"
-	DefaultMaxBody      = 1 << 20
-	DefaultAnswerPath   = "/webhooks/answer"
-	DefaultEventPath    = "/webhooks/event"
-	DefaultFallbackPath = "/webhooks/fallback"
+	DefaultListen       = "127.0.0.1:8088"     // loopback only: a tunnel points here
+	DefaultMaxBody      = 1 << 20              // bytes; larger bodies get 413
+	DefaultAnswerPath   = "/webhooks/answer"   // answer_url path
+	DefaultEventPath    = "/webhooks/event"    // event_url path
+	DefaultFallbackPath = "/webhooks/fallback" // fallback_answer_url path
 )
 
 // ServerConfig configures a capture [Server].

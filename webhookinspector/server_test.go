@@ -459,3 +459,52 @@ func TestWatchdogAndSubscribe(t *testing.T) {
 		t.Fatalf("capture %v warnings %v", gotCapture, warnings)
 	}
 }
+
+// TestForwardHTTPSAndChunked forwards to an https app (own CA) and re-sends a
+// chunked request as one chunk with its head untouched.
+func TestForwardHTTPSAndChunked(t *testing.T) {
+	ca, err := pki.NewCA("forward test CA", time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	leaf, err := ca.Issue("app", []string{"127.0.0.1"}, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	app := &rawApp{ln: tls.NewListener(plain, &tls.Config{Certificates: []tls.Certificate{leaf.TLS}}), answer: "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n[]"}
+	go func() {
+		for {
+			c, err := app.ln.Accept()
+			if err != nil {
+				return
+			}
+			go app.serve(c)
+		}
+	}()
+	t.Cleanup(func() { app.ln.Close() })
+	ts := startServer(t, func(c *ServerConfig) {
+		c.ForwardURL = "https://" + plain.Addr().String()
+		c.ForwardTLS = &tls.Config{RootCAs: ca.Pool()}
+	})
+	head := "POST /webhooks/event HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\nX-Order: 1\r\n\r\n"
+	resps := rawExchange(t, ts.addr, head+"3\r\n{\"a\r\n4\r\n\":1}\r\n0\r\n\r\n", 1)
+	want := head + "7\r\n{\"a\":1}\r\n0\r\n\r\n"
+	if got := string(app.last()); got != want {
+		t.Fatalf("app got %q, want %q", got, want)
+	}
+	c := captureOf(t, ts.store, resps[0])
+	if resps[0].StatusCode != 200 || string(c.Response.Body) != "[]" || c.ForwardError != "" {
+		t.Fatalf("forward over https: %d %q %q", resps[0].StatusCode, c.Response.Body, c.ForwardError)
+	}
+	// An app whose certificate is not trusted: 502 and the reason.
+	ts2 := startServer(t, func(c *ServerConfig) { c.ForwardURL = "https://" + plain.Addr().String() })
+	resps = rawExchange(t, ts2.addr, "POST /x HTTP/1.1\r\nHost: t\r\nContent-Length: 0\r\n\r\n", 1)
+	c = captureOf(t, ts2.store, resps[0])
+	if resps[0].StatusCode != 502 || !strings.Contains(c.ForwardError, "tls") {
+		t.Fatalf("untrusted app: %d %q", resps[0].StatusCode, c.ForwardError)
+	}
+}
