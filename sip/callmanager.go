@@ -248,7 +248,8 @@ func (m *CallManager) Dial(ctx context.Context, target string, opts DialOptions)
 	}
 	c := newCall(m, DirectionOutgoing, uri.String())
 	c.ms = ms
-	c.src.src, c.snk.sink = opts.Source, opts.Sink
+	c.src.attach(opts.Source)
+	c.snk.attach(opts.Sink)
 	req := m.newInvite(uri, offer, c.ID)
 	if m.cfg.Prepare != nil {
 		ct, err := m.cfg.Prepare(ctx, req)
@@ -494,7 +495,8 @@ func (c *Call) runIncoming(d *sipgo.DialogServerSession) {
 			a.done <- err
 			return
 		}
-		c.src.src, c.snk.sink = a.opts.Source, a.opts.Sink
+		c.src.attach(a.opts.Source)
+		c.snk.attach(a.opts.Sink)
 		neg := c.negotiatedFromAnswer()
 		res := sip.NewSDPResponseFromRequest(d.InviteRequest, c.answerSDP)
 		ct := c.mgr.contact()

@@ -84,6 +84,12 @@ func (s *callSource) ReadFrame(frame []int16) error {
 	return src.ReadFrame(frame)
 }
 
+func (s *callSource) attach(src media.Source) {
+	s.mu.Lock()
+	s.src = src
+	s.mu.Unlock()
+}
+
 func (s *callSource) detach() media.Source {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -106,6 +112,12 @@ func (s *callSink) WriteFrame(frame []int16) error {
 		return nil
 	}
 	return sink.WriteFrame(frame)
+}
+
+func (s *callSink) attach(sink media.Sink) {
+	s.mu.Lock()
+	s.sink = sink
+	s.mu.Unlock()
 }
 
 func (s *callSink) detach() media.Sink {

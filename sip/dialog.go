@@ -217,7 +217,8 @@ func (c *Call) followRefer(target string) {
 	src, sink := c.src.detach(), c.snk.detach()
 	nc, err := c.mgr.Dial(ctx, target, DialOptions{Source: src, Sink: sink})
 	if err != nil {
-		c.src.src, c.snk.sink = src, sink
+		c.src.attach(src)
+		c.snk.attach(sink)
 		_ = c.sendNotify(ctx, "SIP/2.0 503 Service Unavailable", "terminated;reason=noresource")
 		c.hub.publish(CallEvent{Kind: EventTransfer, Reason: "transfer failed: " + err.Error()})
 		return
@@ -230,7 +231,8 @@ func (c *Call) followRefer(target string) {
 		if status == 0 {
 			status = 500
 		}
-		c.src.src, c.snk.sink = src, sink
+		c.src.attach(src)
+		c.snk.attach(sink)
 		_ = c.sendNotify(ctx, fmt.Sprintf("SIP/2.0 %d %s", status, reasonPhrase(status)), "terminated;reason=noresource")
 		c.hub.publish(CallEvent{Kind: EventTransfer, Status: status, Reason: "transfer failed: " + err.Error()})
 		return

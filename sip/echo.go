@@ -264,11 +264,17 @@ func (e *EchoServer) Close() error {
 	return nil
 }
 
-// echoLoop is a media.Sink whose frames come back out of its media.Source,
-// delayed by no more than the queue (frames beyond it are dropped).
+// echoLoop is a media.Sink whose frames come back out of its media.Source.
+// It keeps a small cushion (echoPrime frames) so that the two goroutines'
+// scheduling jitter does not chop the echo; frames beyond the queue are
+// dropped.
 type echoLoop struct {
-	q chan []int16
+	q      chan []int16
+	mu     sync.Mutex
+	primed bool
 }
+
+const echoPrime = 3
 
 func newEchoLoop(frames int) *echoLoop { return &echoLoop{q: make(chan []int16, frames)} }
 
@@ -281,11 +287,19 @@ func (l *echoLoop) WriteFrame(frame []int16) error {
 }
 
 func (l *echoLoop) ReadFrame(frame []int16) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if !l.primed && len(l.q) < echoPrime {
+		clear(frame)
+		return nil
+	}
+	l.primed = true
 	select {
 	case f := <-l.q:
 		n := copy(frame, f)
 		clear(frame[n:])
 	default:
+		l.primed = false
 		clear(frame)
 	}
 	return nil
