@@ -147,10 +147,10 @@ func (v *accountsView) buildForm() {
 			return check(strings.TrimSpace(s))
 		}
 	}
-	v.name = entry("office", v.checkName)
-	v.display = entry("Alice Example", optional(sip.ValidateDisplayName))
-	v.server = entry("sips:pbx.example.com:5061", checkServer)
-	v.user = entry("alice", v.checkUser)
+	v.name = entry("e.g. office", v.checkName)
+	v.display = entry("e.g. Alice Example", optional(sip.ValidateDisplayName))
+	v.server = entry("e.g. sips:pbx.example.com:5061", checkServer)
+	v.user = entry("e.g. alice", v.checkUser)
 	v.password = widget.NewPasswordEntry()
 	v.password.Validator = func(s string) error {
 		if strings.ContainsAny(s, "\r\n\x00") {

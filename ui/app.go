@@ -58,6 +58,9 @@ type Deps struct {
 	// Linux it needs a D-Bus session bus (StatusNotifierItem); without one
 	// Fyne's systray panics on quit, so Run sets it only when a bus answers.
 	Tray bool
+	// Services are the phone, inspector, stream cache and trace behind the
+	// views (services.go); nil shows every area's empty state.
+	Services *Services
 	// Async runs blocking work off the UI goroutine; nil means `go f()`.
 	// Tests pass a synchronous runner.
 	Async func(func())
@@ -94,13 +97,7 @@ func NewShell(a fyne.App, d Deps) *Shell {
 
 	s.win = a.NewWindow("Hookphone")
 	s.win.SetIcon(Icon)
-	s.views = []View{
-		newPhoneView(s.state, d.Dial, func() { s.Show(settingsID) }),
-		newCallsView(func() { s.Show(phoneID) }),
-		newWebhooksView(s.state),
-		newStreamsView(func() { s.Show(webhooksID) }),
-		newTraceView(func() { s.Show(settingsID) }),
-	}
+	s.views = newServiceViews(s.win, d, d.Services, s.state, s.Show)
 	s.settings = newSettingsView(s.win, d, s.state)
 	s.views = append(s.views, s.settings)
 	items := make([]*container.TabItem, len(s.views))
@@ -109,14 +106,17 @@ func NewShell(a fyne.App, d Deps) *Shell {
 	}
 	s.tabs = container.NewAppTabs(items...)
 	s.tabs.SetTabLocation(container.TabLocationLeading)
-	s.win.SetContent(s.tabs)
-
+	// Size first: laying out the content below already reports a size.
 	prefs := a.Preferences()
-	s.Show(prefs.StringWithFallback(prefArea, phoneID))
-	s.tabs.OnSelected = func(*container.TabItem) { prefs.SetString(prefArea, s.Area()) }
 	w := prefs.FloatWithFallback(prefWidth, float64(defaultSize.Width))
 	h := prefs.FloatWithFallback(prefHeight, float64(defaultSize.Height))
 	s.win.Resize(fyne.NewSize(float32(max(w, 480)), float32(max(h, 360))))
+	// The size is remembered as it changes (Fyne has no resize event, but the
+	// content is laid out on every resize), so a crash or kill keeps it too.
+	s.win.SetContent(container.New(&resizeWatcher{onResize: s.saveSize}, s.tabs))
+
+	s.Show(prefs.StringWithFallback(prefArea, phoneID))
+	s.tabs.OnSelected = func(*container.TabItem) { prefs.SetString(prefArea, s.Area()) }
 
 	s.win.SetMaster()
 	s.win.SetCloseIntercept(s.Quit)
@@ -163,13 +163,44 @@ func (s *Shell) Show(id string) {
 
 // SaveGeometry remembers the window size and the area on show.
 func (s *Shell) SaveGeometry() {
+	s.saveSize()
+	s.app.Preferences().SetString(prefArea, s.Area())
+}
+
+// saveSize stores the window's size when it changed and is plausible.
+func (s *Shell) saveSize() {
 	prefs := s.app.Preferences()
 	size := s.win.Canvas().Size()
-	if size.Width >= 100 && size.Height >= 100 {
+	if size.Width < 100 || size.Height < 100 {
+		return
+	}
+	if prefs.Float(prefWidth) != float64(size.Width) || prefs.Float(prefHeight) != float64(size.Height) {
 		prefs.SetFloat(prefWidth, float64(size.Width))
 		prefs.SetFloat(prefHeight, float64(size.Height))
 	}
-	prefs.SetString(prefArea, s.Area())
+}
+
+// resizeWatcher lays out its one child over the whole area and calls onResize
+// on each layout, which Fyne does whenever the window is resized.
+type resizeWatcher struct{ onResize func() }
+
+// MinSize is the child's.
+func (r *resizeWatcher) MinSize(objects []fyne.CanvasObject) fyne.Size {
+	if len(objects) == 0 {
+		return fyne.Size{}
+	}
+	return objects[0].MinSize()
+}
+
+// Layout fills the area with the child and reports the new size.
+func (r *resizeWatcher) Layout(objects []fyne.CanvasObject, size fyne.Size) {
+	for _, o := range objects {
+		o.Resize(size)
+		o.Move(fyne.NewPos(0, 0))
+	}
+	if r.onResize != nil {
+		r.onResize()
+	}
 }
 
 // Quit saves the geometry and ends the app.

@@ -49,9 +49,18 @@ func Run(ctx context.Context, o Options) (err error) {
 	}
 	a := app.NewWithID(AppID)
 	a.SetIcon(Icon)
+	store := config.NewStore(o.Paths.ConfigFile)
+	svc, err := startServices(ctx, o, secrets, store, log)
+	if err != nil {
+		log.Warn("services", "err", err)
+	}
+	if svc != nil {
+		defer svc.Close()
+	}
 	s := NewShell(a, Deps{
 		Paths:       o.Paths,
-		Config:      config.NewStore(o.Paths.ConfigFile),
+		Services:    svc,
+		Config:      store,
 		Secrets:     secrets,
 		SecretsNote: note,
 		Dial:        o.Dial,

@@ -1,0 +1,4 @@
+// Package config imports only internal/*.
+package config
+
+import _ "example.com/good/internal/x"

@@ -1,0 +1,2 @@
+// Package x is a leaf.
+package x

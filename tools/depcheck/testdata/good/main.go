@@ -1,0 +1,5 @@
+package main
+
+import "example.com/good/ui"
+
+func main() { ui.Run() }
