@@ -383,6 +383,12 @@ func (c *Cache) fetch(ctx context.Context, key string, req fetchReq) (*Result, e
 		}
 		return c.freshen(ctx, key, candidate, ex)
 	case code == http.StatusOK:
+		if validate != nil {
+			missWhy = "the server sent a new version instead of 304 Not Modified"
+			if old, now := validate.Header.Get("ETag"), ex.resp.Header.Get("ETag"); old != "" && now != old {
+				missWhy = fmt.Sprintf("the server sent a new version (ETag %s, was %s)", orNone(now), old)
+			}
+		}
 		return c.storeResponse(ctx, key, ex, req, missWhy)
 	case code >= 500 && candidate != nil:
 		// §4.3.3: a 5xx may be treated as if the origin did not answer.
@@ -649,4 +655,11 @@ func varyMatches(e *entry, reqHeader http.Header) (string, bool) {
 		}
 	}
 	return "", true
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "none"
+	}
+	return s
 }

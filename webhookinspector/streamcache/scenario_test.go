@@ -191,8 +191,8 @@ func TestHeaderScenarios(t *testing.T) {
 		}, steps: []step{
 			{status: StatusMiss, freshFor: 60, stored: true, requests: 1},
 			{advance: 2 * time.Minute, status: StatusMiss, freshFor: 60, stored: true, requests: 1, ifNone: `"v1"`, check: func(t *testing.T, r Report) {
-				if r.ETag != `"v2"` {
-					t.Errorf("etag %q, want the new one", r.ETag)
+				if r.ETag != `"v2"` || r.Why != `the server sent a new version (ETag "v2", was "v1")` {
+					t.Errorf("etag %q why %q, want the new one", r.ETag, r.Why)
 				}
 			}},
 			{status: StatusHit, freshFor: 60, stored: true, requests: 0},

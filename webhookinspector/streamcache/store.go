@@ -89,6 +89,9 @@ type store struct {
 	lazyMu sync.Mutex
 	lazy   *sql.Conn
 	lock   *dirLock
+	// writeMu serialises row replacement with the deletion of the body it
+	// replaces, so two fetches of one URL racing never orphan a body file.
+	writeMu sync.Mutex
 }
 
 func openStore(ctx context.Context, dir string) (*store, error) {
@@ -254,6 +257,8 @@ func (s *store) list(ctx context.Context, offset, limit int) ([]*entry, error) {
 // put writes e (insert or replace) and deletes the body file it replaces,
 // after the commit. The new body, if any, must already be in place.
 func (s *store) put(ctx context.Context, e *entry) error {
+	s.writeMu.Lock()
+	defer s.writeMu.Unlock()
 	old, err := s.get(ctx, e.URL)
 	if err != nil {
 		return err
@@ -318,6 +323,12 @@ func (s *store) setAudioError(ctx context.Context, url, file, msg string) {
 
 // remove deletes the row for url and its body.
 func (s *store) remove(ctx context.Context, url string) (bool, error) {
+	s.writeMu.Lock()
+	defer s.writeMu.Unlock()
+	return s.removeLocked(ctx, url)
+}
+
+func (s *store) removeLocked(ctx context.Context, url string) (bool, error) {
 	e, err := s.get(ctx, url)
 	if err != nil || e == nil {
 		return false, err
@@ -334,6 +345,8 @@ func (s *store) remove(ctx context.Context, url string) (bool, error) {
 // evict removes least-recently-used stored bodies (never keep) until the
 // stored total is at most limit. It returns the URLs evicted.
 func (s *store) evict(ctx context.Context, limit int64, keep string) ([]string, error) {
+	s.writeMu.Lock()
+	defer s.writeMu.Unlock()
 	var evicted []string
 	for {
 		var total int64
@@ -351,7 +364,7 @@ func (s *store) evict(ctx context.Context, limit int64, keep string) ([]string, 
 		if err != nil {
 			return evicted, fmt.Errorf("stream cache: evict: %w", err)
 		}
-		if _, err := s.remove(ctx, url); err != nil {
+		if _, err := s.removeLocked(ctx, url); err != nil {
 			return evicted, err
 		}
 		evicted = append(evicted, url)
