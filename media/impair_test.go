@@ -34,12 +34,12 @@ type impairRelay struct {
 	done      chan struct{}
 }
 
-func newImpairRelay(t *testing.T, callee netip.AddrPort, seed uint64, loss float64, maxDelay time.Duration) *impairRelay {
+func newImpairRelay(t *testing.T, caller, callee netip.AddrPort, seed uint64, loss float64, maxDelay time.Duration) *impairRelay {
 	c, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := &impairRelay{conn: c, callee: callee, rnd: rand.New(rand.NewPCG(seed, 9)), loss: loss, maxDly: maxDelay,
+	r := &impairRelay{conn: c, caller: caller, callee: callee, rnd: rand.New(rand.NewPCG(seed, 9)), loss: loss, maxDly: maxDelay,
 		delivered: map[uint16]bool{}, done: make(chan struct{})}
 	go r.run()
 	t.Cleanup(func() { c.Close(); <-r.done; r.inflight.Wait() })
@@ -98,8 +98,7 @@ var mPortRE = regexp.MustCompile(`m=audio \d+`)
 // reflects the 0–60 ms delay spread.
 func TestImpairedPathEndToEnd(t *testing.T) {
 	a, b := newSession(t, Config{}), newSession(t, Config{})
-	relay := newImpairRelay(t, b.LocalAddr(), 11, 0.05, 60*time.Millisecond)
-	relay.caller = a.LocalAddr()
+	relay := newImpairRelay(t, a.LocalAddr(), b.LocalAddr(), 11, 0.05, 60*time.Millisecond)
 	relayPort := []byte("m=audio " + strconv.Itoa(int(relay.addr().Port())))
 	offer, _ := a.Offer()
 	// Both sides see the relay as their peer, so latching keeps media on it.
