@@ -16,7 +16,7 @@ const invite = "INVITE sip:bob@pbx.test SIP/2.0\r\n" +
 	"CSeq: 2 INVITE\r\n" +
 	"Proxy-Authorization: Digest username=\"alice\", realm=\"pbx\", nonce=\"abc\", uri=\"sip:bob@pbx.test\", response=\"6629fae49393a05397450978507c4ef1\", qop=auth\r\n" +
 	"Content-Type: application/sdp\r\n" +
-	"Content-Length: 92\r\n\r\n" +
+	"Content-Length: 124\r\n\r\n" +
 	"v=0\r\n" +
 	"m=audio 4000 RTP/SAVP 0\r\n" +
 	"a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:PS1uQCVeeCFCanVmcjkpPywjNWhcYD0mXXtxaVBR|2^20|1:32\r\n"
