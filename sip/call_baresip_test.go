@@ -530,3 +530,53 @@ func TestTransferWithBaresip(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestEarlyMediaAndCallerCancel: bob answers with 183 + SDP first
+// (answermode=early): we hear him before any answer and CANCEL; then bob
+// calls us and gives up while we ring.
+func TestEarlyMediaAndCallerCancel(t *testing.T) {
+	l := startCallLab(t, labOptions{bob: func(c *testlab.BaresipConfig) { c.AnswerMode = "early" }})
+	ctx := ctxFor(t, 60*time.Second)
+	c, err := l.m.Dial(ctx, "bob", DialOptions{Source: &toneSource{freq: 440}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitState(t, c, CallStateEarlyMedia, 20*time.Second)
+	time.Sleep(2 * time.Second)
+	if !c.Info().Answered.IsZero() {
+		t.Fatal("call counts as answered during early media")
+	}
+	if err := c.Hangup(ctx); err != nil {
+		t.Fatal(err)
+	}
+	info := c.Info()
+	if info.Result != ResultCancelled || !info.Security.SRTP {
+		t.Errorf("early-media call: result %s, security %+v; want cancelled with SRTP", info.Result, info.Security)
+	}
+	// baresip 1.0 in answermode=early sends its 183 with SDP but no audio
+	// until the answer, so only our half of early media is observable: our
+	// SRTP stream ran before any answer.
+	if info.Stats.Sent < 50 {
+		t.Errorf("sent %d packets during early media, want ≥ 50", info.Stats.Sent)
+	}
+
+	from := l.bob.EventCount()
+	if err := l.bob.Dial(ctx, "sip:alice@"+l.k.Domain()); err != nil {
+		t.Fatal(err)
+	}
+	in := <-l.incoming
+	if _, err := l.bob.WaitEventAfter(ctx, "CALL_RINGING", from); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.bob.Hangup(ctx); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-in.Done():
+	case <-ctx.Done():
+		t.Fatal("incoming call still rings after the caller's CANCEL")
+	}
+	if r := in.Info().Result; r != ResultCancelled {
+		t.Errorf("incoming result %s, want cancelled", r)
+	}
+}
