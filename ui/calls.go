@@ -29,6 +29,7 @@ type callsArea struct {
 	more    *widget.Button
 	detail  *fyne.Container
 	empty   fyne.CanvasObject
+	body    fyne.CanvasObject // the panes, hidden while the empty state shows
 	content fyne.CanvasObject
 	picked  int
 }
@@ -68,6 +69,8 @@ func newCallsArea(env *viewEnv) *callsArea {
 	listSide := container.NewBorder(head, a.more, nil, nil, a.list)
 	split := container.NewHSplit(listSide, container.NewVScroll(container.NewPadded(a.detail)))
 	split.Offset = 0.45
+	a.body = split
+	split.Hide()
 	a.content = container.NewStack(split, a.empty)
 	a.Reload()
 	return a
@@ -144,8 +147,10 @@ func (a *callsArea) loadMore() {
 func (a *callsArea) show() {
 	if len(a.rows) == 0 {
 		a.empty.Show()
+		a.body.Hide()
 	} else {
 		a.empty.Hide()
+		a.body.Show()
 	}
 	if len(a.rows) >= historyPage {
 		a.more.Show()

@@ -173,6 +173,9 @@ func (v *callView) applyIf(gen int, ev sip.CallEvent) {
 	if ev.Stats != nil && ev.Stats.MOS > 0 {
 		v.graph.add(ev.Stats.MOS)
 	}
+	if s := ev.Stats; s != nil {
+		v.env.svc.logf("call stats received=%d sent=%d mos=%.2f jitter=%.1f", s.Received, s.Sent, s.MOS, s.JitterMS)
+	}
 	v.refresh()
 }
 
@@ -254,9 +257,6 @@ func (v *callView) refresh() {
 		if ended && v.onEnded != nil {
 			v.onEnded(info)
 		}
-	}
-	if active && st.Received > 0 {
-		v.env.svc.logf("call stats received=%d sent=%d mos=%.2f jitter=%.1f", st.Received, st.Sent, st.MOS, st.JitterMS)
 	}
 }
 
@@ -443,7 +443,8 @@ func (v *callView) showErr(what string, err error) {
 	dialog.ShowError(fmt.Errorf("%s: %w", strings.ToLower(what), err), v.env.win)
 }
 
-// mosGraph draws MOS samples over the call as a line on a 1…4.5 scale.
+// mosGraph draws MOS samples over the call as a line on a 1…5 scale, with a
+// faint reference line at 4 (good).
 type mosGraph struct {
 	widget.BaseWidget
 	points []float64
@@ -500,7 +501,7 @@ func (r *mosRenderer) Refresh() {
 	r.lines = r.lines[:0]
 	p := r.g.points
 	w, h := r.size.Width, r.size.Height
-	y := func(m float64) float32 { return h - 4 - float32((min(max(m, 1), 4.5)-1)/3.5)*(h-8) }
+	y := func(m float64) float32 { return h - 4 - float32((min(max(m, 1), 5)-1)/4)*(h-8) }
 	good := canvas.NewLine(color.NRGBA{R: 0x80, G: 0x80, B: 0x80, A: 0x60})
 	good.Position1, good.Position2 = fyne.NewPos(0, y(4)), fyne.NewPos(w, y(4))
 	r.lines = append(r.lines, good)

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"strings"
+	"unicode"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -32,9 +33,11 @@ func newKeypad(press func(digit string)) *fyne.Container {
 	return grid
 }
 
-// isDialRune says whether r belongs in a dialled number typed on the keyboard.
+// isDialRune says whether r, typed with nothing focused, starts or extends
+// the number: digits, *, # and +, and the letters and signs of user names
+// and URIs (echo, sip:bob@example.com).
 func isDialRune(r rune) bool {
-	return (r >= '0' && r <= '9') || r == '*' || r == '#' || r == '+'
+	return r > ' ' && r != 0x7f && unicode.IsPrint(r)
 }
 
 // dialEntry is the number field: an Entry whose Escape key hangs up (Enter

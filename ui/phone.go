@@ -315,6 +315,11 @@ func (p *phoneArea) loadRecent() {
 // callEnded records the finished call (history refresh, status line).
 func (p *phoneArea) callEnded(info sip.CallInfo) {
 	p.setStatus(callStateText(info))
+	if c := p.env.calls; c != nil {
+		c.Reload()
+		// The history row is written as the call ends; read again once it surely is.
+		time.AfterFunc(1500*time.Millisecond, func() { fyne.Do(c.Reload) })
+	}
 }
 
 // dialNumber fills the field (from a tray quick dial or a URI argument) and

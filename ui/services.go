@@ -190,9 +190,10 @@ func newServiceViews(win fyne.Window, d Deps, svc *Services, state *configState,
 	env := &viewEnv{win: win, svc: svc, async: async, show: show, now: time.Now, tick: time.Second}
 	phone := newPhoneArea(env, state, d.Dial)
 	env.phone = phone
+	env.calls = newCallsArea(env)
 	return []View{
 		phone,
-		newCallsArea(env),
+		env.calls,
 		newWebhooksArea(env, state, d),
 		newStreamsArea(env),
 		newTraceArea(env),
@@ -208,6 +209,7 @@ type viewEnv struct {
 	show  func(id string)
 	now   func() time.Time
 	phone *phoneArea
+	calls *callsArea
 	// tick is how often the call view refreshes its timer and meters (0: only on events).
 	tick time.Duration
 }

@@ -85,6 +85,7 @@ type streamsArea struct {
 	list    *widget.List
 	detail  *fyne.Container
 	empty   fyne.CanvasObject
+	body    fyne.CanvasObject // the panes, hidden while the empty state shows
 	content fyne.CanvasObject
 	stop    context.CancelFunc
 }
@@ -138,6 +139,8 @@ func newStreamsArea(env *viewEnv) *streamsArea {
 	left := container.NewBorder(container.NewBorder(nil, nil, widget.NewLabelWithStyle("Stream audio", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), refresh), nil, nil, nil, a.list)
 	split := container.NewHSplit(left, container.NewVScroll(container.NewPadded(a.detail)))
 	split.Offset = 0.45
+	a.body = split
+	split.Hide()
 	a.content = container.NewStack(split, a.empty)
 	a.Reload()
 	return a
@@ -171,8 +174,10 @@ func (a *streamsArea) Reload() {
 		a.rows = rows
 		if len(rows) == 0 {
 			a.empty.Show()
+			a.body.Hide()
 		} else {
 			a.empty.Hide()
+			a.body.Show()
 		}
 		a.content.Refresh()
 		a.list.Refresh()

@@ -36,6 +36,7 @@ type traceArea struct {
 	reveal  *widget.Check
 	picked  int
 	empty   fyne.CanvasObject
+	body    fyne.CanvasObject // the panes, hidden while the empty state shows
 	content fyne.CanvasObject
 	dirty   bool
 }
@@ -123,6 +124,8 @@ func newTraceArea(env *viewEnv) *traceArea {
 		how: []string{"Wait for an account to register (its REGISTER exchange is traced first), or place a call."},
 	}
 	a.empty = e.build()
+	a.body = split
+	split.Hide()
 	a.content = container.NewStack(split, a.empty)
 	if t := env.svc.Trace; t != nil {
 		t.Subscribe(func(sip.TraceMessage) {
@@ -148,8 +151,10 @@ func (a *traceArea) reloadGroups() {
 	a.groups = t.Groups()
 	if len(a.groups) == 0 {
 		a.empty.Show()
+		a.body.Hide()
 	} else {
 		a.empty.Hide()
+		a.body.Show()
 	}
 	a.content.Refresh()
 	a.glist.Refresh()
