@@ -1,0 +1,102 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hookphone/hookphone/internal/testlab"
+)
+
+// TestAnswerBinaryWithBaresip runs the real `hookphone answer` registered
+// at a real Kamailio; baresip calls it: each hears the other's tone.
+func TestAnswerBinaryWithBaresip(t *testing.T) {
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "hookphone")
+	if out, err := exec.Command("go", "build", "-tags", "migrated_fynedo", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	k := testlab.StartKamailio(t, testlab.KamailioConfig{Users: map[string]string{"alice": "secretA", "bob": "secretB"}})
+	bob := testlab.StartBaresip(t, testlab.BaresipConfig{Name: "bob", User: "bob", Password: "secretB", Domain: k.Domain(),
+		Registrar: k.TLSAddr(), CAFile: k.CAFile, ToneHz: 1000})
+	play, rec := filepath.Join(dir, "tone44k-stereo.wav"), filepath.Join(dir, "heard.wav")
+	// A 44.1 kHz stereo file: both channels carry the tone.
+	mono := testlab.Tone(440, 44100, 44100*10, 12000)
+	stereo := make([]int16, 0, 2*len(mono))
+	for _, s := range mono {
+		stereo = append(stereo, s, s)
+	}
+	if err := testlab.WriteWAV(play, 44100, 2, stereo); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	ans := exec.CommandContext(ctx, bin, "answer", "--server", k.ServerURI(), "--ca", k.CAFile, "--user", "alice",
+		"--password-env", "ALICE_PW", "--play", play, "--record", rec, "--duration", "4s", "--wait", "60s", "--json")
+	ans.Env = append(os.Environ(), "ALICE_PW=secretA", "XDG_DATA_HOME="+filepath.Join(dir, "data"))
+	stdout, err := ans.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var errb bytes.Buffer
+	ans.Stderr = &errb
+	if err := ans.Start(); err != nil {
+		t.Fatal(err)
+	}
+	sc := bufio.NewScanner(stdout)
+	var lines []string
+	for sc.Scan() {
+		lines = append(lines, sc.Text())
+		if strings.Contains(sc.Text(), `"waiting"`) {
+			break
+		}
+	}
+	if len(lines) == 0 || !strings.Contains(lines[len(lines)-1], "waiting") {
+		t.Fatalf("answer never said it was waiting: %v; stderr %s", lines, errb.String())
+	}
+	if err := bob.Dial(ctx, "sip:alice@"+k.Domain()); err != nil {
+		t.Fatal(err)
+	}
+	for sc.Scan() {
+		lines = append(lines, sc.Text())
+	}
+	if err := ans.Wait(); err != nil {
+		t.Fatalf("hookphone answer: %v\n%s\nstderr: %s", err, strings.Join(lines, "\n"), errb.String())
+	}
+	var res map[string]any
+	if err := json.Unmarshal([]byte(lines[len(lines)-1]), &res); err != nil {
+		t.Fatal(err)
+	}
+	if res["result"] != "answered" || res["srtp_suite"] != "AES_CM_128_HMAC_SHA1_80" || res["direction"] != "incoming" || res["error"] != "" {
+		t.Errorf("result %v", res)
+	}
+	if _, err := bob.WaitEvent(ctx, "CALL_CLOSED"); err != nil {
+		t.Fatal(err)
+	}
+	s, rate, err := testlab.ReadWAV(rec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f, p := testlab.DominantFrequency(testlab.Middle(s, 0.3, 0.9), rate, testlab.ToneScan()); f != 1000 || p < 0.3 {
+		t.Errorf("hookphone answer recorded %.0f Hz (power %.2f), want bob's 1000 Hz", f, p)
+	}
+	time.Sleep(500 * time.Millisecond)
+	_, heard, err := bob.Recordings()
+	if err != nil {
+		t.Fatal(err)
+	}
+	bs, brate, err := testlab.ReadWAV(heard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f, p := testlab.DominantFrequency(testlab.Middle(bs, 0.3, 0.9), brate, testlab.ToneScan()); f != 440 || p < 0.3 {
+		t.Errorf("bob heard %.0f Hz (power %.2f), want our 440 Hz from the 44.1 kHz stereo file", f, p)
+	}
+}
