@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/hookphone/hookphone/config"
+	_ "github.com/hookphone/hookphone/internal/localefix" // before Fyne reads the locale
 	"github.com/hookphone/hookphone/ui"
 )
 

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -111,5 +112,30 @@ func TestConfigPath(t *testing.T) {
 	}
 	if code, _, _ := runIn(t, nil, "config", "path", "extra"); code != exitUsage {
 		t.Errorf("extra argument: exit %d, want 2", code)
+	}
+}
+
+// The real binary prints --help on stdout and nothing on stderr, even under
+// LANG=C.UTF-8, which Fyne cannot parse (internal/localefix).
+func TestBinaryHelpIsQuiet(t *testing.T) {
+	for _, lang := range []string{"C.UTF-8", "POSIX", "en_US.UTF-8"} {
+		cmd := exec.Command(guiBinary(t), "--help")
+		cmd.Env = append(isolatedEnv(t.TempDir()), "LANG="+lang)
+		var out, errb bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &out, &errb
+		if err := cmd.Run(); err != nil {
+			t.Fatalf("LANG=%s: %v", lang, err)
+		}
+		if errb.Len() != 0 || !strings.Contains(out.String(), "Commands:") {
+			t.Errorf("LANG=%s: stderr %q, stdout %q", lang, errb.String(), out.String())
+		}
+	}
+	cmd := exec.Command(guiBinary(t), "no-such-command")
+	cmd.Env = append(isolatedEnv(t.TempDir()), "LANG=C.UTF-8")
+	var errb bytes.Buffer
+	cmd.Stderr = &errb
+	err := cmd.Run()
+	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != exitUsage || strings.Count(errb.String(), "\n") != 1 {
+		t.Errorf("unknown command: %v, stderr %q; want exit 2 and one line", err, errb.String())
 	}
 }
