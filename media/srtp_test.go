@@ -248,3 +248,32 @@ func TestSRTCPShortTagInterop(t *testing.T) {
 		t.Fatalf("_80 accepted a truncated tag: %v", err)
 	}
 }
+
+// The sequence number wraps a few packets into the call: the SRTP rollover
+// counter (RFC 3711 §3.3.1) must advance on both sides, for every suite.
+func TestSRTPRolloverInCall(t *testing.T) {
+	for _, suite := range DefaultSuites() {
+		t.Run(suite.String(), func(t *testing.T) {
+			t.Parallel()
+			cfg := Config{Suites: []Suite{suite}}
+			a, b := newSession(t, cfg), newSession(t, cfg)
+			negotiate(t, a, b)
+			a.txStat.seq = 65530 // before Start: the tick goroutine owns it afterwards
+			sink := newRecordSink(8000)
+			if err := a.Start(context.Background(), &toneSource{freq: 1100}, nil); err != nil {
+				t.Fatal(err)
+			}
+			if err := b.Start(context.Background(), nil, sink); err != nil {
+				t.Fatal(err)
+			}
+			waitFull(t, sink, "b")
+			st := b.Stats()
+			if st.SRTPAuthFailures != 0 || st.Received < 50 || st.Lost != 0 {
+				t.Fatalf("after the wrap: %+v", st)
+			}
+			if f := dominantFrequency(sink.snapshot()); f != 1100 {
+				t.Errorf("b hears %.0f Hz after the wrap", f)
+			}
+		})
+	}
+}
