@@ -17,6 +17,8 @@ packages=(
   kamailio kamailio-tls-modules baresip-core openssl tcpdump jq
   # secret store tests: a private session bus with gnome-keyring's Secret Service
   dbus-daemon dbus-bin gnome-keyring libsecret-tools
+  # stream cache process benchmark: the uncached download it is compared with
+  curl
 )
 
 missing=()
