@@ -18,6 +18,11 @@
 #                  ALSA pulse plugin path as PortAudio, 10 ms buffers
 #   pa-loopback    PulseAudio's own module-loopback (latency_msec=10), inside
 #                  the server: the floor of this set-up, for reference
+# and, through a call (SIP over TLS, SRTP, PCMU) to the local echo service
+# (`hookphone echo-server`), the path the issue is about:
+#   hookphone-call `hookphone call --to echo --device default`
+#   baresip-call   baresip 1.0 (alsa module, same ALSA pulse path) dialling
+#                  the same echo service: the peer for the call figure
 # (A `pacat -r | pacat -p` pipe is no peer: the pipe keeps whatever backlog
 # built up while the player connected, hundreds of ms to seconds.)
 # Each run happens twice, interleaved, because the machine's load changes
@@ -28,7 +33,7 @@ export LANG=en_US.UTF-8 JACK_NO_START_SERVER=1 GOTOOLCHAIN=local
 
 root=$(cd "$(dirname "$0")/../.." && pwd)
 bin=${HOOKPHONE_BIN:-$root/bin/hookphone}
-for tool in pulseaudio pactl pacat sox python3; do
+for tool in pulseaudio pactl pacat sox python3 baresip jq; do
   command -v "$tool" >/dev/null || { echo "audio.sh: $tool not found: run make deps" >&2; exit 1; }
 done
 [ -x "$bin" ] || { echo "audio.sh: $bin not found: run make build (or set HOOKPHONE_BIN)" >&2; exit 1; }
@@ -83,7 +88,7 @@ out += [0.0] * rate
 open(sys.argv[1], "wb").write(b"".join(struct.pack("<h", int(v * 32767)) for v in out))
 EOF
 
-measure() { # name, then the loopback command
+measure() { # name, then the loopback command; $settle s before the clicks
   local name=$1; shift
   local rec=$work/$name.raw
   pacat --record --latency-msec=10 -d lab.monitor --rate=48000 --channels=2 --format=s16le --raw >"$rec" &
@@ -92,7 +97,7 @@ measure() { # name, then the loopback command
   bash -c "$*" >"$work/$name.log" 2>&1 &
   local looppid=$!
   pids+=("$looppid")
-  sleep 1.5
+  sleep "${settle:-1.5}"
   pacat --playback --latency-msec=20 -d micin --rate=48000 --channels=1 --format=s16le --raw "$work/clicks.raw"
   sleep 0.5
   kill -TERM "$looppid" 2>/dev/null || true
@@ -140,11 +145,41 @@ EOF
 : >"$work/results.txt"
 loopmod="idx=\$(pactl load-module module-loopback source=vmic sink=vspk latency_msec=10 source_dont_move=true sink_dont_move=true)
 trap 'pactl unload-module \$idx; exit 0' TERM; sleep 60 & wait"
+# The local echo service, and a baresip set up to dial it over TLS with SRTP.
+"$bin" echo-server --json >"$work/echo.json" 2>"$work/echo.log" &
+pids+=($!)
+for _ in $(seq 100); do [ -s "$work/echo.json" ] && break; sleep 0.1; done
+server=$(head -1 "$work/echo.json" | jq -r .server)
+ca=$(head -1 "$work/echo.json" | jq -r .ca_file)
+[ -n "$server" ] && [ "$server" != null ] || { keep=1; echo "audio.sh: echo-server did not start" >&2; exit 1; }
+hostport=${server#sips:}
+bport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+mkdir -p "$work/baresip"
+cat >"$work/baresip/config" <<EOF
+poll_method		epoll
+sip_listen		127.0.0.1:$bport
+sip_cafile		$ca
+audio_player		alsa,default
+audio_source		alsa,default
+audio_alert		alsa,default
+rtp_ports		31000-31100
+jitter_buffer_delay	5-10
+module_path		/usr/lib/baresip/modules
+module			g711.so
+module			alsa.so
+module			srtp.so
+module_tmp		account.so
+module_app		menu.so
+EOF
+echo "<sip:tester@127.0.0.1;transport=tls>;regint=0;mediaenc=srtp-mand;audio_codecs=PCMU" >"$work/baresip/accounts"
+
 for round in 1 2; do
   measure hookphone-48k "exec '$bin' devices --loopback 13s --codec-rate 48000"
   measure hookphone-8k "exec '$bin' devices --loopback 13s --codec-rate 8000"
   measure sox "exec sox -q --buffer 960 -t alsa default -t alsa default"
   measure pa-loopback "$loopmod"
+  settle=5 measure hookphone-call "exec '$bin' call --server '$server' --ca '$ca' --no-register --user tester --to echo --device default --duration 18s"
+  settle=5 measure baresip-call "exec baresip -f '$work/baresip' -t 19 -e '/dial sip:echo@$hostport;transport=tls'"
 done
 
 if grep -q FAIL "$work/results.txt"; then
@@ -155,6 +190,8 @@ if grep -q FAIL "$work/results.txt"; then
 fi
 echo "mouth-to-ear latency through virtual devices (PulseAudio null sinks, 48 kHz), 12 clicks per run;"
 echo "ratio = median / the sox peer's median in the same round (load average now: $(cut -d' ' -f1-3 /proc/loadavg))"
-awk '{ r = int((NR - 1) / 4); if ($1 == "sox") peer[r] = $2; line[NR] = $0; round[NR] = r }
-     END { for (i = 1; i <= NR; i++) { split(line[i], f, " ");
-       printf "  round %d  %-14s median %6.1f ms  (min %6.1f, max %6.1f, %2d clicks)  ratio to sox %.2f\n", round[i] + 1, f[1], f[2], f[3], f[4], f[5], f[2] / peer[round[i]] } }' "$work/results.txt"
+echo "(calls: ratio = median / baresip-call's median in the same round; both go through the same echo service)"
+awk '{ r = int((NR - 1) / 6); if ($1 == "sox") peer[r] = $2; if ($1 == "baresip-call") cpeer[r] = $2; line[NR] = $0; round[NR] = r }
+     END { for (i = 1; i <= NR; i++) { split(line[i], f, " "); r = round[i]
+       if (f[1] ~ /-call$/) { p = cpeer[r]; pn = "baresip-call" } else { p = peer[r]; pn = "sox" }
+       printf "  round %d  %-14s median %6.1f ms  (min %6.1f, max %6.1f, %2d clicks)  ratio to %s %.2f\n", r + 1, f[1], f[2], f[3], f[4], f[5], pn, f[2] / p } }' "$work/results.txt"
