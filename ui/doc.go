@@ -7,9 +7,14 @@
 //     non-secrets go there).
 //   - Each area is one file (phone.go, calls.go, webhooks.go, streams.go,
 //     trace.go, settings.go with accounts.go) that returns a View. A view takes
-//     its data through a small interface declared in its own file (see
-//     ConfigStore and SecretStore in settings.go); Deps carries the
-//     implementations, which main wires in run.go.
+//     its data through small interfaces declared in ui (ConfigStore and
+//     SecretStore in state.go; the services behind Phone, Calls, Webhooks,
+//     Streams and SIP trace in services.go). Deps carries the
+//     implementations; run.go wires the real ones (services_real.go).
+//   - To add an area: write ui/<area>.go with a constructor returning a View
+//     (the area type in view.go is enough), list it where NewShell builds
+//     s.views (newServiceViews for service-backed areas), and give it a
+//     headless test on test.NewTempApp with a golden under testdata/.
 //   - run.go is the only file that creates a real fyne.App (app.NewWithID);
 //     tests build the same Shell on fyne.io/fyne/v2/test's app instead.
 //
