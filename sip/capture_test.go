@@ -3,7 +3,6 @@ package sip
 import (
 	"encoding/binary"
 	"fmt"
-	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -218,5 +217,3 @@ func alawToLinear(a byte) int16 {
 	}
 	return int16(-t)
 }
-
-var _ = math.Pi

@@ -138,7 +138,8 @@ func StartEchoServer(ctx context.Context, cfg EchoConfig) (*EchoServer, error) {
 	})
 	go func() {
 		defer close(e.serveDone)
-		if err := e.srv.ServeTLS(e.ln); err != nil && !errors.Is(err, net.ErrClosed) {
+		// ServeTLS only returns once the listener fails or is closed.
+		if err := e.srv.ServeTLS(e.ln); !errors.Is(err, net.ErrClosed) {
 			e.log.Debug("echo server stopped", "err", err)
 		}
 	}()
@@ -253,6 +254,10 @@ func (e *EchoServer) Close() error {
 		}
 		if e.ln != nil {
 			e.ln.Close()
+			select {
+			case <-e.serveDone:
+			case <-time.After(5 * time.Second):
+			}
 		}
 		if e.ua != nil {
 			e.ua.Close()
