@@ -34,8 +34,9 @@ func (discardSink) WriteFrame([]int16) error { return nil }
 
 // Start runs the engine: a reader per socket and one tick goroutine that
 // every ptime pulls a frame from src, sends it, and pushes a frame of
-// playout to sink. A nil src sends silence; a nil sink discards. The engine
-// stops when ctx ends or on [Session.Close].
+// playout to sink. A nil src sends silence; a nil sink discards. Sending
+// and playout stop when ctx ends; [Session.Close] stops everything and
+// must always be called.
 func (s *Session) Start(ctx context.Context, src Source, sink Sink) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()

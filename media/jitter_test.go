@@ -204,6 +204,11 @@ func TestPLCContinuesPitch(t *testing.T) {
 	p.good(gen(0, 800))
 	first := make([]int16, 80) // first 10 ms of the erasure
 	p.conceal(first)
+	// The repetition joins the history without a click: the first
+	// concealed sample continues the waveform's slope.
+	if want := gen(800, 1)[0]; math.Abs(float64(first[0])-float64(want)) > 1600 {
+		t.Errorf("erasure starts at %d, the signal would be at %d", first[0], want)
+	}
 	if p.pitch%32 != 0 {
 		t.Errorf("pitch %d samples, want a multiple of 32", p.pitch)
 	}
