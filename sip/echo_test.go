@@ -1,7 +1,9 @@
 package sip
 
 import (
+	"context"
 	"math"
+	"path/filepath"
 	"testing"
 	"time"
 )
@@ -143,4 +145,73 @@ func rms(s []int16) float64 {
 		sum += float64(v) * float64(v)
 	}
 	return math.Sqrt(sum / float64(len(s)))
+}
+
+// TestEchoAcceptsRegistration: the GUI's first-run account registers with
+// the echo service (verified TLS to its own CA) and calls "echo".
+func TestEchoAcceptsRegistration(t *testing.T) {
+	ctx := ctxFor(t, 30*time.Second)
+	echo, err := StartEchoServer(ctx, EchoConfig{Dir: t.TempDir(), Logger: testLogger(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer echo.Close()
+	srv, err := ParseServerURI(echo.ServerURI())
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := NewEndpoint(Account{Name: "Local echo", Mode: ModeRegister, Server: srv, User: "me", CAFile: echo.CAFile()}, EndpointOptions{Logger: testLogger(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	m, err := NewEndpointCallManager(e, CallManagerConfig{Logger: testLogger(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close(ctxFor(t, 10*time.Second))
+	regCtx, stop := context.WithCancel(ctx)
+	reg := NewRegistration(e, RegistrationOptions{})
+	done := make(chan error, 1)
+	go func() { done <- reg.Run(regCtx) }()
+	for ev := range reg.Events() {
+		if ev.State == StateRegistered {
+			if ev.Expires <= 0 || ev.Flow == nil || ev.Flow.TLS.ServerCertSHA256() != echo.Fingerprint() {
+				t.Errorf("registered %+v; want a lifetime and the echo's certificate %s", ev, echo.Fingerprint())
+			}
+			break
+		}
+		if ev.State == StateFailed {
+			t.Fatalf("register with the echo: %s", ev)
+		}
+	}
+	c, err := m.Dial(ctx, "echo", DialOptions{Source: &toneSource{freq: 440}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.WaitAnswered(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Hangup(ctx); err != nil {
+		t.Fatal(err)
+	}
+	stop()
+	go func() {
+		for range reg.Events() {
+		}
+	}()
+	if err := <-done; err != nil {
+		t.Errorf("registration run: %v", err)
+	}
+
+	// A second server run with the same Dir keeps the CA, so a client
+	// configured once keeps trusting it.
+	again, err := StartEchoServer(ctx, EchoConfig{Dir: filepath.Dir(echo.CAFile()), Logger: testLogger(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer again.Close()
+	if string(again.CAPEM()) != string(echo.CAPEM()) {
+		t.Error("echo CA changed between runs with the same Dir")
+	}
 }
