@@ -580,3 +580,44 @@ func TestEarlyMediaAndCallerCancel(t *testing.T) {
 		t.Errorf("incoming result %s, want cancelled", r)
 	}
 }
+
+// TestHoldAsCallee: on a call bob placed, our hold/resume re-INVITEs go out
+// as the UAS of the dialog (route set from the INVITE's Record-Route).
+func TestHoldAsCallee(t *testing.T) {
+	l := startCallLab(t, labOptions{})
+	ctx := ctxFor(t, 60*time.Second)
+	if err := l.bob.Dial(ctx, "sip:alice@"+l.k.Domain()); err != nil {
+		t.Fatal(err)
+	}
+	c := <-l.incoming
+	rec := &recorder{}
+	if err := c.Answer(ctx, AnswerOptions{Source: &toneSource{freq: 440}, Sink: rec}); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(1500 * time.Millisecond)
+	if err := c.Hold(ctx); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(500 * time.Millisecond)
+	before := c.Info().Stats.Received
+	time.Sleep(1500 * time.Millisecond)
+	if got := c.Info().Stats.Received - before; got > 10 {
+		t.Errorf("received %d packets while holding, want (almost) none", got)
+	}
+	if err := c.Resume(ctx); err != nil {
+		t.Fatal(err)
+	}
+	mark := len(rec.Samples())
+	time.Sleep(2 * time.Second)
+	if after := rec.Samples()[mark:]; len(after) < 8000 {
+		t.Errorf("heard %d samples after resume", len(after))
+	} else if f, _ := dominant(after[len(after)/2:], 8000); f != 1000 {
+		t.Errorf("after resume heard %.0f Hz, want 1000", f)
+	}
+	if err := c.Hangup(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := l.bob.WaitEvent(ctx, "CALL_CLOSED"); err != nil {
+		t.Fatal(err)
+	}
+}
