@@ -20,14 +20,6 @@ type emptyState struct {
 	how     []string // numbered steps: how to get it
 	note    *widget.Label
 	actions []fyne.CanvasObject
-
-	steps []*widget.Label // the labels of how, once built
-}
-
-// setStep changes step i's text (after build).
-func (e *emptyState) setStep(i int, text string) {
-	e.how[i] = text
-	e.steps[i].SetText(fmt.Sprintf("%d.  %s", i+1, text))
 }
 
 // build lays the empty state out as a centred column of readable width.
@@ -48,7 +40,6 @@ func (e *emptyState) build() fyne.CanvasObject {
 		for i, step := range e.how {
 			l := widget.NewLabel(fmt.Sprintf("%d.  %s", i+1, step))
 			l.Wrapping = fyne.TextWrapWord
-			e.steps = append(e.steps, l)
 			col = append(col, l)
 		}
 	}
