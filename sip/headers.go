@@ -43,7 +43,7 @@ func ParseContacts(value string) []ContactBinding {
 			}
 		}
 		b := ContactBinding{URI: strings.TrimSpace(uri), Expires: -1}
-		for _, p := range strings.Split(params, ";") {
+		for _, p := range splitTopLevel(params, ';') { // quoted values may hold ';'
 			name, val, _ := strings.Cut(strings.TrimSpace(p), "=")
 			if strings.EqualFold(strings.TrimSpace(name), "expires") {
 				if n, ok := parseDeltaSeconds(strings.Trim(strings.TrimSpace(val), `"`)); ok {

@@ -20,6 +20,9 @@ func TestParseContacts(t *testing.T) {
 			t.Errorf("contact %d: %+v, want %+v", i, got[i], want[i])
 		}
 	}
+	if q := ParseContacts(`<sip:a@h>;received="sip:h;expires=5";expires=60`); len(q) != 1 || q[0].Expires != 60 {
+		t.Errorf("quoted parameter: %+v", q)
+	}
 	if len(ParseContacts("*")) != 0 || len(ParseContacts("<sip:unclosed")) != 0 {
 		t.Error("wildcard or broken contact parsed")
 	}

@@ -408,7 +408,13 @@ func (r *Registration) register(ctx context.Context, refresh bool) (*Flow, time.
 	if old == nil && r.contact != nil {
 		// The previous binding pointed at a flow that is gone: expire it in
 		// this REGISTER so the registrar does not fork calls to a dead flow.
-		r.stale = append(r.stale, r.contact.Address)
+		known := false
+		for _, s := range r.stale {
+			known = known || sameContact(s.String(), r.contact.Address.String())
+		}
+		if !known {
+			r.stale = append(r.stale, r.contact.Address)
+		}
 	}
 	contact := r.e.Contact(flow)
 	expires := r.expires
