@@ -97,7 +97,8 @@ type Duplex struct {
 // OpenDuplex opens the chosen input and output devices (falling back to the
 // defaults, with an event) and starts servicing them. It fails only when no
 // device at all can be opened; a device that fails later is replaced by the
-// default one while the call goes on.
+// default one while the call goes on. The Duplex runs until Close (ctx only
+// carries values for logging; cancelling it does not stop the audio).
 func OpenDuplex(ctx context.Context, sys *System, cfg DuplexConfig) (*Duplex, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = sys.log
