@@ -220,8 +220,10 @@ type offsetSeeker struct {
 	base int64
 }
 
+// Read reads from the underlying stream.
 func (o *offsetSeeker) Read(p []byte) (int, error) { return o.r.Read(p) }
 
+// Seek moves relative to base for io.SeekStart, unchanged otherwise.
 func (o *offsetSeeker) Seek(off int64, whence int) (int64, error) {
 	if whence == io.SeekStart {
 		off += o.base

@@ -143,6 +143,7 @@ func floatToInt16(v float32) int16 {
 // seekReaderAt adapts a ReadSeeker for Probe (sequential use only).
 type seekReaderAt struct{ r io.ReadSeeker }
 
+// ReadAt seeks to off and reads len(p) bytes (io.ReaderAt).
 func (s *seekReaderAt) ReadAt(p []byte, off int64) (int, error) {
 	if _, err := s.r.Seek(off, io.SeekStart); err != nil {
 		return 0, err

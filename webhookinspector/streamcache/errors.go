@@ -30,6 +30,7 @@ type HTTPStatusError struct {
 	Status string // e.g. "404 Not Found"
 }
 
+// Error says what the server answered.
 func (e *HTTPStatusError) Error() string {
 	return fmt.Sprintf("the server answered %s", e.Status)
 }
