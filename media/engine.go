@@ -261,8 +261,35 @@ func (s *Session) reportsLocked(rr []rtcp.ReceptionReport, now time.Time) {
 	}
 }
 
-// tickLoop is the engine's clock: every ptime one frame out and one frame
-// of playout, RTCP when due, and the no-media check.
+// maxCatchUp is how many frames one wake-up may process when the goroutine
+// was scheduled late; further behind than that, frames are skipped (their
+// timestamps still advance, so the stream keeps real time).
+const maxCatchUp = 5
+
+// framesDue says how many frames to process at a wake-up elapsed after the
+// clock's epoch with done already processed, and how many to skip.
+func framesDue(elapsed, ptime time.Duration, done int64) (run, skip int64) {
+	due := int64((elapsed+ptime/2)/ptime) - done
+	if due > maxCatchUp {
+		return 1, due - 1
+	}
+	return max(due, 0), 0
+}
+
+// tickState is what the tick goroutine carries from frame to frame.
+type tickState struct {
+	src        Source
+	sink       Sink
+	out, play  []int16
+	pkt, enc   []byte
+	dtmf       *dtmfSending
+	srcDone    bool
+	wasSending bool
+}
+
+// tickLoop is the engine's clock: one frame out and one frame of playout
+// per ptime (catching up when the goroutine was scheduled late), RTCP when
+// due, and the no-media check.
 func (s *Session) tickLoop(ctx context.Context, src Source, sink Sink) {
 	defer s.wg.Done()
 	defer close(s.tickDone)
@@ -270,19 +297,15 @@ func (s *Session) tickLoop(ctx context.Context, src Source, sink Sink) {
 	ptime := p.neg.PTime
 	tk := time.NewTicker(ptime)
 	defer tk.Stop()
-	out := make([]int16, 0, p.frame)
-	play := make([]int16, 0, p.frame)
-	pkt := make([]byte, 0, maxPacket)
-	enc := make([]byte, 0, maxPacket)
-	var dtmf *dtmfSending
-	nextRTCP := time.Now().Add(s.rtcpDelay() / 2)
-	srcDone := false
-	wasSending := true
+	st := &tickState{src: src, sink: sink, wasSending: true,
+		pkt: make([]byte, 0, maxPacket), enc: make([]byte, 0, maxPacket)}
+	epoch, done := time.Now(), int64(0)
+	nextRTCP := epoch.Add(s.rtcpDelay() / 2)
 	for {
 		select {
 		case <-ctx.Done():
-			if dtmf != nil {
-				dtmf.req.done <- ctx.Err()
+			if st.dtmf != nil {
+				st.dtmf.req.done <- ctx.Err()
 			}
 			return
 		case now := <-tk.C:
@@ -290,67 +313,79 @@ func (s *Session) tickLoop(ctx context.Context, src Source, sink Sink) {
 			if p.neg.PTime != ptime {
 				ptime = p.neg.PTime
 				tk.Reset(ptime)
+				epoch, done = now, 0
 			}
-			if cap(out) < p.frame {
-				out, play = make([]int16, 0, p.frame), make([]int16, 0, p.frame)
-			}
-			out, play = out[:p.frame], play[:p.frame]
-			// Outbound: one frame from the source, sent unless on hold.
-			if srcDone {
-				clear(out)
-			} else if err := src.ReadFrame(out); err != nil {
-				clear(out)
-				srcDone = true // io.EOF or a failed source: silence from now on
-			}
-			if dtmf == nil {
-				select {
-				case r := <-s.dtmfQ:
-					dtmf = &dtmfSending{req: r}
-				default:
-				}
-			}
-			if sends := p.neg.Direction.Sends(); sends != wasSending {
-				wasSending = sends
-				s.txStat.marker = sends // a resumed stream starts a talkspurt
-			}
-			if p.neg.Direction.Sends() {
-				if dtmf != nil && dtmf.gapLeft == 0 {
-					pkt, enc = s.sendDTMFTick(p, dtmf, pkt, enc)
-					if dtmf.pos >= len(dtmf.sched) {
-						dtmf = dtmf.next(p)
-					}
-				} else {
-					if dtmf != nil {
-						dtmf.gapLeft-- // audio flows between digits
-					}
-					if s.muted.Load() {
-						clear(out)
-					}
-					pkt, enc = s.sendAudio(p, out, pkt, enc)
-				}
-			} else if dtmf != nil {
-				dtmf.req.done <- errors.New("dtmf: media is on hold (direction does not send)")
-				dtmf = nil
-			}
-			s.txStat.ts += uint32(p.frame)
-			// Inbound: one frame of playout.
-			s.rx.mu.Lock()
-			jb := s.jitterBufferLocked(p)
-			jb.Pop(play)
-			s.rx.mu.Unlock()
-			if !p.neg.Direction.Receives() {
-				clear(play)
-			}
-			if err := sink.WriteFrame(play); err != nil {
-				s.log.Debug("sink refused a frame", "err", err)
+			due, skip := framesDue(now.Sub(epoch), ptime, done)
+			s.txStat.ts += uint32(skip * int64(p.frame))
+			done += skip
+			for ; due > 0; due-- {
+				s.frame(p, st)
+				done++
+				s.ticks.Add(1)
 			}
 			if !now.Before(nextRTCP) {
 				s.sendRTCP(p, now)
 				nextRTCP = now.Add(s.rtcpDelay())
 			}
 			s.checkNoMedia(p, now)
-			s.ticks.Add(1)
 		}
+	}
+}
+
+// frame sends one frame (audio or a DTMF event packet) unless our
+// direction does not send, and plays one frame out to the sink.
+func (s *Session) frame(p *streamParams, st *tickState) {
+	if cap(st.out) < p.frame {
+		st.out, st.play = make([]int16, 0, p.frame), make([]int16, 0, p.frame)
+	}
+	out, play := st.out[:p.frame], st.play[:p.frame]
+	// Outbound: one frame from the source, sent unless on hold.
+	if st.srcDone {
+		clear(out)
+	} else if err := st.src.ReadFrame(out); err != nil {
+		clear(out)
+		st.srcDone = true // io.EOF or a failed source: silence from now on
+	}
+	if st.dtmf == nil {
+		select {
+		case r := <-s.dtmfQ:
+			st.dtmf = &dtmfSending{req: r}
+		default:
+		}
+	}
+	if sends := p.neg.Direction.Sends(); sends != st.wasSending {
+		st.wasSending = sends
+		s.txStat.marker = sends // a resumed stream starts a talkspurt
+	}
+	switch {
+	case p.neg.Direction.Sends() && st.dtmf != nil && st.dtmf.gapLeft == 0:
+		st.pkt, st.enc = s.sendDTMFTick(p, st.dtmf, st.pkt, st.enc)
+		if st.dtmf.pos >= len(st.dtmf.sched) {
+			st.dtmf = st.dtmf.next(p)
+		}
+	case p.neg.Direction.Sends():
+		if st.dtmf != nil {
+			st.dtmf.gapLeft-- // audio flows between digits
+		}
+		if s.muted.Load() {
+			clear(out)
+		}
+		st.pkt, st.enc = s.sendAudio(p, out, st.pkt, st.enc)
+	case st.dtmf != nil:
+		st.dtmf.req.done <- errors.New("dtmf: media is on hold (direction does not send)")
+		st.dtmf = nil
+	}
+	s.txStat.ts += uint32(p.frame)
+	// Inbound: one frame of playout.
+	s.rx.mu.Lock()
+	jb := s.jitterBufferLocked(p)
+	jb.Pop(play)
+	s.rx.mu.Unlock()
+	if !p.neg.Direction.Receives() {
+		clear(play)
+	}
+	if err := st.sink.WriteFrame(play); err != nil {
+		s.log.Debug("sink refused a frame", "err", err)
 	}
 }
 

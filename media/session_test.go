@@ -144,3 +144,28 @@ func TestSessionLifecycle(t *testing.T) {
 		}
 	}
 }
+
+// The tick goroutine keeps real time: a late wake-up processes the frames
+// it owes, a very late one skips (timestamps still advance), an early one
+// waits.
+func TestFramesDue(t *testing.T) {
+	const pt = 20 * time.Millisecond
+	for _, tt := range []struct {
+		elapsed   time.Duration
+		done      int64
+		run, skip int64
+	}{
+		{20 * time.Millisecond, 0, 1, 0},
+		{19 * time.Millisecond, 0, 1, 0}, // a slightly early tick
+		{39 * time.Millisecond, 1, 1, 0},
+		{25 * time.Millisecond, 1, 0, 0},  // nothing owed yet
+		{61 * time.Millisecond, 1, 2, 0},  // woke a frame late: catch up
+		{100 * time.Millisecond, 0, 5, 0}, // the most one wake-up does
+		{500 * time.Millisecond, 2, 1, 22},
+	} {
+		run, skip := framesDue(tt.elapsed, pt, tt.done)
+		if run != tt.run || skip != tt.skip {
+			t.Errorf("elapsed %v done %d: run %d skip %d, want %d %d", tt.elapsed, tt.done, run, skip, tt.run, tt.skip)
+		}
+	}
+}

@@ -268,7 +268,7 @@ func TestSRTPRolloverInCall(t *testing.T) {
 			}
 			waitFull(t, sink, "b")
 			st := b.Stats()
-			if st.SRTPAuthFailures != 0 || st.Received < 50 || st.Lost != 0 {
+			if st.SRTPAuthFailures != 0 || st.Received < 20 || st.Lost != 0 {
 				t.Fatalf("after the wrap: %+v", st)
 			}
 			if f := dominantFrequency(sink.snapshot()); f != 1100 {
