@@ -2,10 +2,14 @@ package sip
 
 import (
 	"context"
+	"errors"
 	"math"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/hookphone/hookphone/media"
 )
 
 // newEchoClient starts the echo service and a call manager on an endpoint
@@ -213,5 +217,86 @@ func TestEchoAcceptsRegistration(t *testing.T) {
 	defer again.Close()
 	if string(again.CAPEM()) != string(echo.CAPEM()) {
 		t.Error("echo CA changed between runs with the same Dir")
+	}
+}
+
+// TestPlainOfferToEchoGets488: an account with SRTP off offers RTP/AVP; the
+// echo (mandatory SRTP) answers 488 with a Warning, and the call result
+// carries the far end's reason.
+func TestPlainOfferToEchoGets488(t *testing.T) {
+	ctx := ctxFor(t, 30*time.Second)
+	echo, err := StartEchoServer(ctx, EchoConfig{Logger: testLogger(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer echo.Close()
+	srv, _ := ParseServerURI(echo.ServerURI())
+	e, err := NewEndpoint(Account{Mode: ModeTrunk, Server: srv, User: "plain", CAFile: echo.CAFile(), SRTP: SRTPOff}, EndpointOptions{Logger: testLogger(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	m, err := NewEndpointCallManager(e, CallManagerConfig{Logger: testLogger(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := m.Dial(ctx, "echo", DialOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = c.WaitAnswered(ctx)
+	var ce *CallError
+	if !errors.As(err, &ce) || ce.Status != 488 || ce.Result != ResultRejected {
+		t.Fatalf("WaitAnswered = %v, want a 488 CallError", err)
+	}
+	if !strings.Contains(ce.Reason, "refused our media offer") || !strings.Contains(ce.Reason, "Warning: 30") {
+		t.Errorf("reason %q: want the far end's 488 and its Warning", ce.Reason)
+	}
+}
+
+// noMediaSession wraps the real engine and reports "no media" after a
+// while, as the engine does when the far end goes silent.
+type noMediaSession struct {
+	mediaSession
+	events chan media.Event
+}
+
+func (s *noMediaSession) Events() <-chan media.Event { return s.events }
+
+func (s *noMediaSession) Start(ctx context.Context, src media.Source, sink media.Sink) error {
+	if err := s.mediaSession.Start(ctx, src, sink); err != nil {
+		return err
+	}
+	go func() {
+		time.Sleep(time.Second)
+		s.events <- media.Event{Kind: media.EventNoMedia, Time: time.Now(), Reason: "no media"}
+	}()
+	return nil
+}
+
+func TestNoMediaEndsTheCall(t *testing.T) {
+	ctx := ctxFor(t, 30*time.Second)
+	_, m := newEchoClient(t)
+	m.cfg.newMedia = func(ctx context.Context, cfg media.Config) (mediaSession, error) {
+		ms, err := newMediaSession(ctx, cfg)
+		if err != nil {
+			return nil, err
+		}
+		return &noMediaSession{mediaSession: ms, events: make(chan media.Event, 1)}, nil
+	}
+	c, err := m.Dial(ctx, "echo", DialOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.WaitAnswered(ctx); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-c.Done():
+	case <-ctx.Done():
+		t.Fatal("call did not end on no media")
+	}
+	if info := c.Info(); info.Reason != "no media" || info.Result != ResultAnswered {
+		t.Errorf("ended %s with %q, want answered / no media", info.Result, info.Reason)
 	}
 }
