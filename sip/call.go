@@ -53,6 +53,7 @@ type Call struct {
 	ss          *sipgo.DialogServerSession
 	mediaOn     bool
 	answerSDP   []byte
+	answerNeg   media.Negotiated
 	transferred bool
 
 	hub      eventHub
@@ -315,7 +316,7 @@ var errHangup = errors.New("hung up before the answer")
 var errRingTimeout = errors.New("no answer in time")
 
 // SetMuted stops (true) or restarts (false) sending our audio; the far end
-// gets silence-free comfort of nothing while muted.
+// hears silence while muted (the media engine keeps the stream alive).
 func (c *Call) SetMuted(on bool) error {
 	c.mu.Lock()
 	ms := c.ms

@@ -446,7 +446,7 @@ func (m *CallManager) HandleInvite(req *sip.Request, tx sip.ServerTransaction) {
 		c.finish(ResultFailed, 500, fmt.Sprintf("open media: %v", err))
 		return
 	}
-	answer, _, err := c.ms.Answer(req.Body())
+	answer, neg, err := c.ms.Answer(req.Body())
 	if err != nil {
 		status, warning := 488, err.Error()
 		var ne *media.NegotiationError
@@ -462,6 +462,7 @@ func (m *CallManager) HandleInvite(req *sip.Request, tx sip.ServerTransaction) {
 		return
 	}
 	c.answerSDP = answer
+	c.answerNeg = neg
 	if err := m.add(c); err != nil {
 		_ = d.Respond(480, "Temporarily Unavailable", nil, m.contactHeader())
 		c.finish(ResultFailed, 480, err.Error())
@@ -497,7 +498,7 @@ func (c *Call) runIncoming(d *sipgo.DialogServerSession) {
 		}
 		c.src.attach(a.opts.Source)
 		c.snk.attach(a.opts.Sink)
-		neg := c.negotiatedFromAnswer()
+		neg := c.answerNeg
 		res := sip.NewSDPResponseFromRequest(d.InviteRequest, c.answerSDP)
 		ct := c.mgr.contact()
 		res.AppendHeader(&ct)
@@ -524,15 +525,6 @@ func (c *Call) runIncoming(d *sipgo.DialogServerSession) {
 		c.finish(ResultAnswered, 0, "remote hangup")
 	case <-c.done:
 	}
-}
-
-// negotiatedFromAnswer is the negotiation result of the initial offer.
-func (c *Call) negotiatedFromAnswer() media.Negotiated {
-	type negotiator interface{ Negotiated() media.Negotiated }
-	if n, ok := c.ms.(negotiator); ok {
-		return n.Negotiated()
-	}
-	return media.Negotiated{}
 }
 
 // HandleAck confirms the dialog of an answered incoming call (sipgo's

@@ -90,9 +90,9 @@ func ReadWAV(path string) (samples []int16, rate int, err error) {
 	return nil, 0, fmt.Errorf("read wav %s: no data chunk", path)
 }
 
-// Goertzel returns the power of frequency freq in samples taken at rate Hz,
-// normalised by the signal's total energy, so it is in [0, 1]-ish: a pure tone
-// at freq gives about 0.5·N/2… which we normalise to ~1. Silence gives 0.
+// Goertzel returns the share of the signal's energy at frequency freq
+// (samples taken at rate Hz): about 1 for a pure tone at freq, near 0 for
+// other tones or noise, 0 for silence.
 func Goertzel(samples []int16, rate int, freq float64) float64 {
 	n := len(samples)
 	if n == 0 {
