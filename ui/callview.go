@@ -174,7 +174,8 @@ func (v *callView) applyIf(gen int, ev sip.CallEvent) {
 		v.graph.add(ev.Stats.MOS)
 	}
 	if s := ev.Stats; s != nil {
-		v.env.svc.logf("call stats received=%d sent=%d mos=%.2f jitter=%.1f", s.Received, s.Sent, s.MOS, s.JitterMS)
+		mic, spk := v.call.Levels()
+		v.env.svc.logf("call stats received=%d sent=%d mos=%.2f jitter=%.1f mic_dbfs=%.0f speaker_dbfs=%.0f", s.Received, s.Sent, s.MOS, s.JitterMS, mic, spk)
 	}
 	v.refresh()
 }

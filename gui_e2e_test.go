@@ -1,0 +1,210 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hookphone/hookphone/config"
+	"github.com/hookphone/hookphone/internal/testlab"
+	"github.com/hookphone/hookphone/ui"
+)
+
+// Window-relative points of the default 1000×660 first-run window: the
+// sidebar entries, the call view's lock badge, the security dialog's Close
+// button, the Webhooks toolbar's "Send sample webhook" and the first rows
+// of the Calls and Webhooks lists.
+var (
+	ptPhone     = [2]int{44, 50}
+	ptCalls     = [2]int{44, 130}
+	ptWebhooks  = [2]int{44, 215}
+	ptStreams   = [2]int{44, 300}
+	ptTrace     = [2]int{44, 380}
+	ptLock      = [2]int{700, 106}
+	ptClose     = [2]int{499, 551}
+	ptSample    = [2]int{600, 27}
+	ptFirstRow  = [2]int{250, 62}
+	ptFirstHook = [2]int{280, 109}
+	ptTraceMsg  = [2]int{600, 62}
+	ptIdle      = [2]int{700, 560} // an empty spot of the call view
+)
+
+// docScreenshots are the captures the README shows; HOOKPHONE_UPDATE_DOCS=1
+// (make screenshots) copies them to docs/screenshots/.
+var docScreenshots = []string{"phone-call.png", "security.png", "calls.png", "webhooks.png", "trace.png"}
+
+// testLog follows the HOOKPHONE_TEST_LOG file the app writes.
+type testLog struct {
+	path string
+	w    *window
+}
+
+// wait returns the first line matching re written after skip lines, waiting
+// up to d; it fails the test with the app's logs when none comes.
+func (l testLog) wait(t *testing.T, re string, d time.Duration) string {
+	t.Helper()
+	rx := regexp.MustCompile(re)
+	deadline := time.Now().Add(d)
+	for {
+		raw, _ := os.ReadFile(l.path)
+		for _, line := range strings.Split(string(raw), "\n") {
+			if rx.MatchString(line) {
+				return line
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no test-log line matches %q within %s\ntest log:\n%s\napp log:\n%s", re, d, raw, l.w.log.String())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// all returns every line matching re.
+func (l testLog) all(re string) []string {
+	rx := regexp.MustCompile(re)
+	raw, _ := os.ReadFile(l.path)
+	var out []string
+	for _, line := range strings.Split(string(raw), "\n") {
+		if rx.MatchString(line) {
+			out = append(out, line)
+		}
+	}
+	return out
+}
+
+// TestGUIFirstRunEchoCall runs the real binary on first-run defaults (no
+// config, throwaway XDG folders, a private PulseAudio so devices exist) under
+// Xvfb and uses it like a person: keyboard-only dialling of echo, a TLS + SRTP
+// call with the green lock and moving stats, the security report, Escape to
+// hang up, the call in the history, sample webhooks verified in the Webhooks
+// pane, and a capture of every pane (artifacts/screenshots/).
+func TestGUIFirstRunEchoCall(t *testing.T) {
+	x := testlab.StartXvfb(t, 1280, 800)
+	pulse := testlab.StartPulse(t)
+	// A tone in the virtual microphone: the echo sends it back, so both meters move.
+	feedCtx, stopFeed := context.WithCancel(context.Background())
+	defer stopFeed()
+	defer pulse.FeedMic(feedCtx, testlab.SineGenerator(440, 0.3))()
+	home := t.TempDir()
+	logPath := filepath.Join(home, "ui-test.log")
+	env := append(isolatedEnv(home), "PULSE_SERVER="+pulse.Server, ui.TestLogEnv+"="+logPath)
+
+	w := startWindow(t, x, env)
+	log := testLog{path: logPath, w: w}
+	log.wait(t, `services started first_run=true inspector=true`, 30*time.Second)
+	log.wait(t, `registration account="Local echo" state=registered`, 30*time.Second)
+
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	xdo := func(args ...string) {
+		t.Helper()
+		cmd := exec.CommandContext(ctx, "xdotool", args...)
+		cmd.Env = x.Env(os.Environ())
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("xdotool %v: %v %s", args, err, out)
+		}
+	}
+	click := func(p [2]int) {
+		xdo("mousemove", "--window", w.id, strconv.Itoa(p[0]), strconv.Itoa(p[1]), "click", "1")
+	}
+
+	// Keyboard only: with nothing focused, typing goes to the number; Enter calls.
+	xdo("mousemove", "--window", w.id, strconv.Itoa(ptIdle[0]), strconv.Itoa(ptIdle[1]))
+	xdo("type", "--delay", "60", "echo")
+	xdo("key", "Return")
+	log.wait(t, `ui dial target="echo" account="Local echo"`, 20*time.Second)
+	active := log.wait(t, `call state=active .*lock=green tls="TLS 1\.[23]" srtp="AES_CM_128_HMAC_SHA1_80"`, 30*time.Second)
+	t.Logf("established: %s", active)
+
+	// Stats move: the received count grows between two reports.
+	log.wait(t, `call stats received=([1-9][0-9]{2,})`, 30*time.Second)
+	stats := log.all(`call stats received=`)
+	first, last := receivedOf(stats[0]), receivedOf(stats[len(stats)-1])
+	if last <= first || last < 100 {
+		t.Errorf("stats did not move: first %d, last %d packets received", first, last)
+	}
+	// Let the MOS graph draw a few seconds before the capture.
+	log.wait(t, `call stats received=([4-9][0-9]{2}|[0-9]{4,}) `, 30*time.Second)
+	// The tone fed to the virtual microphone comes back from the echo to the speaker.
+	heard := log.wait(t, `call stats .*mic_dbfs=-[1-3]?[0-9] speaker_dbfs=-[1-3]?[0-9]$`, 30*time.Second)
+	t.Logf("levels: %s", heard)
+	w.capture(t, x, "phone-call.png", "")
+
+	click(ptLock)
+	w.capture(t, x, "security.png", "phone-call.png")
+	click(ptClose)
+
+	// Escape hangs up (nothing focused: the window's key handler).
+	xdo("mousemove", "--window", w.id, strconv.Itoa(ptIdle[0]), strconv.Itoa(ptIdle[1]))
+	xdo("key", "Escape")
+	log.wait(t, `ui hangup`, 20*time.Second)
+	log.wait(t, `call state=ended remote=sip:echo@`, 20*time.Second)
+	log.wait(t, `history rows=1`, 20*time.Second)
+
+	click(ptCalls)
+	click(ptFirstRow)
+	w.capture(t, x, "calls.png", "security.png")
+
+	click(ptWebhooks)
+	click(ptSample)
+	log.wait(t, `sample webhooks sent=5`, 30*time.Second)
+	valid := log.all(`webhook captured id=\d+ path=/webhooks/(answer|event) verdict=valid`)
+	if len(valid) != 5 {
+		t.Errorf("%d sample webhooks captured as valid, want 5:\n%s", len(valid), strings.Join(log.all(`webhook captured`), "\n"))
+	}
+	click(ptFirstHook)
+	w.capture(t, x, "webhooks.png", "calls.png")
+
+	click(ptStreams)
+	w.capture(t, x, "streams.png", "webhooks.png")
+	click(ptTrace)
+	click(ptTraceMsg)
+	w.capture(t, x, "trace.png", "streams.png")
+	click(ptPhone)
+	w.quit(t)
+
+	// The generated inspector secret lives in the secret store only: never
+	// in the config file or the logs.
+	paths := config.PathsUnder(filepath.Join(home, ".config", config.AppDirName),
+		filepath.Join(home, ".local", "share", config.AppDirName), filepath.Join(home, ".cache", config.AppDirName))
+	secret, err := config.NewFileStore(paths.SecretsFallback).Get(ctx, config.SignatureSecretKey("hookphone-local"))
+	if err != nil || len(secret) < 20 {
+		t.Fatalf("inspector secret not in the secret store: %q, %v", secret, err)
+	}
+	cfgRaw, _ := os.ReadFile(paths.ConfigFile)
+	logRaw, _ := os.ReadFile(logPath)
+	for name, b := range map[string][]byte{"config file": cfgRaw, "test log": logRaw, "app log": w.log.Bytes()} {
+		if bytes.Contains(b, []byte(secret)) {
+			t.Errorf("the inspector secret appears in the %s", name)
+		}
+	}
+
+	if os.Getenv("HOOKPHONE_UPDATE_DOCS") == "1" {
+		if err := os.MkdirAll(filepath.Join("docs", "screenshots"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		for _, name := range docScreenshots {
+			b, err := os.ReadFile(filepath.Join(screenshotDir, name))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(filepath.Join("docs", "screenshots", name), b, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+}
+
+// receivedOf reads N from "call stats received=N …".
+func receivedOf(line string) int {
+	_, rest, _ := strings.Cut(line, "received=")
+	n, _ := strconv.Atoi(strings.Fields(rest + " ")[0])
+	return n
+}
