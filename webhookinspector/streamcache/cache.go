@@ -440,7 +440,7 @@ func (c *Cache) freshen(ctx context.Context, key string, e *entry, ex *exchange)
 	e.LastAccess = ex.responseTime
 	e.Hits++
 	e.Outcome, e.Why = StatusRevalidated, ""
-	if err := c.store.put(ctx, e); err != nil {
+	if err := c.store.putLazy(ctx, e); err != nil {
 		return nil, err
 	}
 	return c.resultFor(ctx, key, nil)

@@ -256,7 +256,13 @@ func (s *store) list(ctx context.Context, offset, limit int) ([]*entry, error) {
 
 // put writes e (insert or replace) and deletes the body file it replaces,
 // after the commit. The new body, if any, must already be in place.
-func (s *store) put(ctx context.Context, e *entry) error {
+func (s *store) put(ctx context.Context, e *entry) error { return s.write(ctx, e, false) }
+
+// putLazy is put without an fsync, for metadata whose loss harms nothing
+// (headers merged from a 304: lost, the copy just revalidates again).
+func (s *store) putLazy(ctx context.Context, e *entry) error { return s.write(ctx, e, true) }
+
+func (s *store) write(ctx context.Context, e *entry, lazy bool) error {
 	s.writeMu.Lock()
 	defer s.writeMu.Unlock()
 	old, err := s.get(ctx, e.URL)
@@ -281,7 +287,15 @@ func (s *store) put(ctx context.Context, e *entry) error {
 	if old != nil {
 		first = old.FirstSeen
 	}
-	_, err = s.db.ExecContext(ctx, `INSERT OR REPLACE INTO entries (`+entryColumns+`)
+	var exec interface {
+		ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error)
+	} = s.db
+	if lazy {
+		s.lazyMu.Lock()
+		defer s.lazyMu.Unlock()
+		exec = s.lazy
+	}
+	_, err = exec.ExecContext(ctx, `INSERT OR REPLACE INTO entries (`+entryColumns+`)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		e.URL, e.FinalURL, e.Redirects, e.StatusCode, string(header), string(reqHeader),
 		e.RequestTime.UnixNano(), e.ResponseTime.UnixNano(), stored, e.BodyFile, e.BodySize, e.BodySHA256,
