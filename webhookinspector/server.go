@@ -203,6 +203,14 @@ func (s *Server) Subscribe(buf int) (<-chan Notice, func()) {
 	}
 }
 
+// Dropped reports how many notices subscribers missed because their
+// channel was full.
+func (s *Server) Dropped() int64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.drops
+}
+
 func (s *Server) publish(n Notice) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
