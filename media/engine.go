@@ -548,6 +548,7 @@ func (s *Session) SendDTMF(ctx context.Context, digits string, dur time.Duration
 	if p := s.params.Load(); p == nil || p.neg.DTMFPayloadType < 0 {
 		return ErrDTMFNotNegotiated
 	}
+	s.log.Info("sending dtmf", "digits", digitsString(codes), "duration", dur)
 	r := &dtmfRequest{codes: codes, dur: dur, done: make(chan error, 1)}
 	select {
 	case s.dtmfQ <- r:

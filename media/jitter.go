@@ -250,9 +250,6 @@ func (jb *jitterBuffer) concealInto(out []int16) {
 	jb.counter.concealed += int64(len(out))
 }
 
-// jitter is the A.8 estimate in timestamp units.
-func (jb *jitterBuffer) jitter() float64 { return jb.stats.jitter }
-
 func abs32(x int32) int32 {
 	if x < 0 {
 		return -x
