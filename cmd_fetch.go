@@ -79,7 +79,7 @@ func runFetch(ctx context.Context, cio cliIO, args []string) int {
 	case ferr != nil:
 		reason = ferr.Error()
 	case out.AudioError != "":
-		reason = fmt.Sprintf("%s is not playable audio: %s", urls[0], out.AudioError)
+		reason = fmt.Sprintf("%s is not playable audio: %s", streamcache.RedactURL(urls[0]), out.AudioError)
 	}
 	out.Error = reason
 	p.event(out, humanFetch(out, res != nil))

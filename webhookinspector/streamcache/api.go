@@ -62,11 +62,11 @@ func (c *Cache) OpenBody(ctx context.Context, rawURL string) (*os.File, error) {
 		return nil, err
 	}
 	if !e.Stored {
-		return nil, fmt.Errorf("%s: %w (%s)", e.URL, ErrNotStored, e.Why)
+		return nil, fmt.Errorf("%s: %w (%s)", RedactURL(e.URL), ErrNotStored, e.Why)
 	}
 	f, err := os.Open(filepath.Join(c.store.bodies, e.BodyFile))
 	if err != nil {
-		return nil, fmt.Errorf("%s: open stored body: %w", e.URL, err)
+		return nil, fmt.Errorf("%s: open stored body: %w", RedactURL(e.URL), err)
 	}
 	return f, nil
 }
@@ -83,10 +83,10 @@ func (c *Cache) Peaks(ctx context.Context, rawURL string) ([]audiofile.Peak, err
 		return e.Peaks, nil
 	}
 	if !e.Stored {
-		return nil, fmt.Errorf("%s: no waveform: %w (%s)", e.URL, ErrNotStored, e.Why)
+		return nil, fmt.Errorf("%s: no waveform: %w (%s)", RedactURL(e.URL), ErrNotStored, e.Why)
 	}
 	if e.Audio == nil {
-		return nil, fmt.Errorf("%s: no waveform: %s", e.URL, firstNonEmpty(e.AudioError, "not audio"))
+		return nil, fmt.Errorf("%s: no waveform: %s", RedactURL(e.URL), firstNonEmpty(e.AudioError, "not audio"))
 	}
 	c.peaksMu.Lock() // one decode at a time; a second caller then finds them stored
 	defer c.peaksMu.Unlock()
@@ -95,7 +95,7 @@ func (c *Cache) Peaks(ctx context.Context, rawURL string) ([]audiofile.Peak, err
 	}
 	f, err := os.Open(filepath.Join(c.store.bodies, e.BodyFile))
 	if err != nil {
-		return nil, fmt.Errorf("%s: open stored body: %w", e.URL, err)
+		return nil, fmt.Errorf("%s: open stored body: %w", RedactURL(e.URL), err)
 	}
 	defer f.Close()
 	peaks, err := computePeaks(ctx, f, c.opts.PeakBuckets)
@@ -103,7 +103,7 @@ func (c *Cache) Peaks(ctx context.Context, rawURL string) ([]audiofile.Peak, err
 		if ctx.Err() == nil {
 			c.store.setAudioError(ctx, e.URL, e.BodyFile, err.Error())
 		}
-		return nil, fmt.Errorf("%s: waveform: %w", e.URL, err)
+		return nil, fmt.Errorf("%s: waveform: %w", RedactURL(e.URL), err)
 	}
 	if err := c.store.setPeaks(ctx, e.URL, e.BodyFile, peaks); err != nil {
 		return nil, err
@@ -167,7 +167,7 @@ func (c *Cache) get(ctx context.Context, rawURL string) (*entry, error) {
 		return nil, err
 	}
 	if e == nil {
-		return nil, fmt.Errorf("%s: %w", key, ErrNotStored)
+		return nil, fmt.Errorf("%s: %w", RedactURL(key), ErrNotStored)
 	}
 	return e, nil
 }

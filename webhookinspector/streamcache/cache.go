@@ -198,10 +198,10 @@ func ForceRevalidate() FetchOption { return func(r *fetchReq) { r.force = true }
 func NormalizeURL(raw string) (string, error) {
 	u, err := url.Parse(strings.TrimSpace(raw))
 	if err != nil {
-		return "", fmt.Errorf("stream URL %q: %v: %w", raw, err, ErrBadURL)
+		return "", fmt.Errorf("stream URL %q: %v: %w", RedactURL(raw), err, ErrBadURL)
 	}
 	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return "", fmt.Errorf("stream URL %q: %w", raw, ErrBadURL)
+		return "", fmt.Errorf("stream URL %q: %w", RedactURL(raw), ErrBadURL)
 	}
 	u.Fragment, u.RawFragment = "", ""
 	return u.String(), nil
@@ -247,7 +247,7 @@ func (c *Cache) Fetch(ctx context.Context, rawURL string, opts ...FetchOption) (
 	case <-f.done:
 		return f.res, f.err
 	case <-ctx.Done():
-		return nil, fmt.Errorf("fetch %s: %w", key, ctx.Err())
+		return nil, fmt.Errorf("fetch %s: %w", RedactURL(key), ctx.Err())
 	}
 }
 
@@ -292,7 +292,7 @@ type exchange struct {
 func (c *Cache) roundTrip(ctx context.Context, key string, req fetchReq, validate *entry) (*exchange, error) {
 	hreq, err := http.NewRequestWithContext(ctx, http.MethodGet, key, nil)
 	if err != nil {
-		return nil, fmt.Errorf("fetch %s: %w", key, err)
+		return nil, fmt.Errorf("fetch %s: %w", RedactURL(key), err)
 	}
 	hreq.Header = req.header.Clone()
 	if validate != nil {
@@ -308,7 +308,7 @@ func (c *Cache) roundTrip(ctx context.Context, key string, req fetchReq, validat
 	client := *c.client
 	client.CheckRedirect = func(r *http.Request, via []*http.Request) error {
 		if len(via) > c.opts.MaxRedirects {
-			return fmt.Errorf("stopped after %d redirects (last to %s): %w", c.opts.MaxRedirects, r.URL, errTooManyRedirects)
+			return fmt.Errorf("stopped after %d redirects (last to %s): %w", c.opts.MaxRedirects, r.URL.Redacted(), errTooManyRedirects)
 		}
 		ex.redirects = len(via)
 		return nil
@@ -318,7 +318,7 @@ func (c *Cache) roundTrip(ctx context.Context, key string, req fetchReq, validat
 	if err != nil {
 		var uerr *url.Error
 		if errors.As(err, &uerr) && errors.Is(err, errTooManyRedirects) {
-			return nil, fmt.Errorf("fetch %s: %w", key, uerr.Err)
+			return nil, fmt.Errorf("fetch %s: %w", RedactURL(key), uerr.Err)
 		}
 		return nil, explainNetError(hreq.URL.Host, err)
 	}
@@ -418,7 +418,7 @@ func (c *Cache) serveStale(ctx context.Context, key string, candidate *entry, ca
 		if d.noCache {
 			which = "no-cache"
 		}
-		return nil, fmt.Errorf("%s: %w (%s) and the server could not be asked: %v", key, ErrMustRevalidate, which, cause)
+		return nil, fmt.Errorf("%s: %w (%s) and the server could not be asked: %v", RedactURL(key), ErrMustRevalidate, which, cause)
 	}
 	if err := c.store.touch(ctx, key, now, outcome, "the server could not be reached: "+cause.Error()); err != nil {
 		return nil, err
@@ -509,7 +509,7 @@ func (c *Cache) storeResponse(ctx context.Context, key string, ex *exchange, req
 			return c.tooLarge(ctx, e, -1)
 		}
 		if err != nil {
-			return nil, fmt.Errorf("%s: reading body: %w", key, err)
+			return nil, fmt.Errorf("%s: reading body: %w", RedactURL(key), err)
 		}
 		e.Outcome, e.Stored, e.BodySize = StatusUncacheable, false, int64(len(body))
 		sum := sha256.Sum256(body)
@@ -529,7 +529,7 @@ func (c *Cache) storeResponse(ctx context.Context, key string, ex *exchange, req
 	}
 	if err != nil {
 		os.Remove(tmp)
-		return nil, fmt.Errorf("%s: %w", key, err)
+		return nil, fmt.Errorf("%s: %w", RedactURL(key), err)
 	}
 	if f, err := os.Open(tmp); err == nil {
 		c.probe(e, f, size)
@@ -538,10 +538,10 @@ func (c *Cache) storeResponse(ctx context.Context, key string, ex *exchange, req
 	name := newBodyName(".body")
 	if err := os.Rename(tmp, filepath.Join(c.store.bodies, name)); err != nil {
 		os.Remove(tmp)
-		return nil, fmt.Errorf("%s: store body: %w", key, err)
+		return nil, fmt.Errorf("%s: store body: %w", RedactURL(key), err)
 	}
 	if err := syncDir(c.store.bodies); err != nil {
-		return nil, fmt.Errorf("%s: store body: %w", key, err)
+		return nil, fmt.Errorf("%s: store body: %w", RedactURL(key), err)
 	}
 	e.Stored, e.BodyFile, e.BodySize, e.BodySHA256 = true, name, size, sum
 	e.Outcome, e.Why = StatusMiss, missWhy
@@ -552,7 +552,7 @@ func (c *Cache) storeResponse(ctx context.Context, key string, ex *exchange, req
 	if ev, err := c.store.evict(ctx, c.opts.MaxTotalBytes, key); err != nil {
 		c.log.Warn("stream cache eviction failed", "err", err)
 	} else if len(ev) > 0 {
-		c.log.Info("stream cache evicted least recently used", "urls", ev)
+		c.log.Info("stream cache evicted least recently used", "count", len(ev))
 	}
 	if size > c.opts.MaxTotalBytes {
 		// Larger than the whole cache: it cannot stay.
@@ -588,7 +588,7 @@ func (c *Cache) tooLarge(ctx context.Context, e *entry, size int64) (*Result, er
 		return nil, err
 	}
 	res.Report.Status, res.Report.Why = StatusUncacheable, e.Why
-	return res, fmt.Errorf("%s: %s: %w", e.URL, e.Why, ErrTooLarge)
+	return res, fmt.Errorf("%s: %s: %w", RedactURL(e.URL), e.Why, ErrTooLarge)
 }
 
 // probe fills the audio fields of e from the body (headers and frame

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/url"
 )
 
 var (
@@ -68,6 +69,16 @@ func explainNetError(host string, err error) error {
 		return fmt.Errorf("cannot connect to %s: %v", host, opErr.Err)
 	}
 	return fmt.Errorf("fetching from %s: %w", host, err)
+}
+
+// RedactURL hides the password of a URL's user information
+// ("https://user:xxxxx@host/…") for error messages and logs.
+func RedactURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return raw
+	}
+	return u.Redacted()
 }
 
 func statusError(resp *http.Response) error {

@@ -76,7 +76,7 @@ func (c *Cache) resultFor(ctx context.Context, key string, body []byte) (*Result
 		return nil, err
 	}
 	if e == nil {
-		return nil, fmt.Errorf("stream cache: %s vanished from the store", key)
+		return nil, fmt.Errorf("stream cache: %s vanished from the store", RedactURL(key))
 	}
 	return &Result{Report: c.report(e), Body: body}, nil
 }

@@ -204,15 +204,15 @@ func scanEntry(sc scanner) (*entry, error) {
 		return nil, err
 	}
 	if err := json.Unmarshal([]byte(header), &e.Header); err != nil {
-		return nil, fmt.Errorf("stored header of %s: %w", e.URL, err)
+		return nil, fmt.Errorf("stored header of %s: %w", RedactURL(e.URL), err)
 	}
 	if err := json.Unmarshal([]byte(reqHeader), &e.ReqHeader); err != nil {
-		return nil, fmt.Errorf("stored request header of %s: %w", e.URL, err)
+		return nil, fmt.Errorf("stored request header of %s: %w", RedactURL(e.URL), err)
 	}
 	if audio != "" {
 		e.Audio = new(audiofile.Info)
 		if err := json.Unmarshal([]byte(audio), e.Audio); err != nil {
-			return nil, fmt.Errorf("stored audio info of %s: %w", e.URL, err)
+			return nil, fmt.Errorf("stored audio info of %s: %w", RedactURL(e.URL), err)
 		}
 	}
 	e.Peaks = decodePeaks(peaks)
@@ -231,7 +231,7 @@ func (s *store) get(ctx context.Context, url string) (*entry, error) {
 		return nil, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("stream cache: read %s: %w", url, err)
+		return nil, fmt.Errorf("stream cache: read %s: %w", RedactURL(url), err)
 	}
 	return e, nil
 }
@@ -301,7 +301,7 @@ func (s *store) write(ctx context.Context, e *entry, lazy bool) error {
 		e.RequestTime.UnixNano(), e.ResponseTime.UnixNano(), stored, e.BodyFile, e.BodySize, e.BodySHA256,
 		audio, e.AudioError, encodePeaks(e.Peaks), e.Hits, first.UnixNano(), e.LastAccess.UnixNano(), e.Outcome.String(), e.Why)
 	if err != nil {
-		return fmt.Errorf("stream cache: store %s: %w", e.URL, err)
+		return fmt.Errorf("stream cache: store %s: %w", RedactURL(e.URL), err)
 	}
 	if old != nil && old.BodyFile != "" && old.BodyFile != e.BodyFile {
 		os.Remove(filepath.Join(s.bodies, old.BodyFile))
@@ -316,7 +316,7 @@ func (s *store) touch(ctx context.Context, url string, now time.Time, outcome St
 	_, err := s.lazy.ExecContext(ctx, `UPDATE entries SET hits = hits + 1, last_access = ?, outcome = ?, why = ? WHERE url = ?`,
 		now.UnixNano(), outcome.String(), why, url)
 	if err != nil {
-		return fmt.Errorf("stream cache: record hit on %s: %w", url, err)
+		return fmt.Errorf("stream cache: record hit on %s: %w", RedactURL(url), err)
 	}
 	return nil
 }
@@ -325,7 +325,7 @@ func (s *store) touch(ctx context.Context, url string, now time.Time, outcome St
 // still holds that body).
 func (s *store) setPeaks(ctx context.Context, url, file string, p []audiofile.Peak) error {
 	if _, err := s.db.ExecContext(ctx, `UPDATE entries SET peaks = ? WHERE url = ? AND body_file = ?`, encodePeaks(p), url, file); err != nil {
-		return fmt.Errorf("stream cache: store waveform of %s: %w", url, err)
+		return fmt.Errorf("stream cache: store waveform of %s: %w", RedactURL(url), err)
 	}
 	return nil
 }
@@ -348,7 +348,7 @@ func (s *store) removeLocked(ctx context.Context, url string) (bool, error) {
 		return false, err
 	}
 	if _, err := s.db.ExecContext(ctx, `DELETE FROM entries WHERE url = ?`, url); err != nil {
-		return false, fmt.Errorf("stream cache: evict %s: %w", url, err)
+		return false, fmt.Errorf("stream cache: evict %s: %w", RedactURL(url), err)
 	}
 	if e.BodyFile != "" {
 		os.Remove(filepath.Join(s.bodies, e.BodyFile))

@@ -339,3 +339,20 @@ func TestPeaksOfUndecodableAudio(t *testing.T) {
 		t.Fatalf("audio error %q", r.AudioError)
 	}
 }
+
+func TestPasswordNotInErrors(t *testing.T) {
+	o := newOrigin(t, nil, nil)
+	o.setHandler(func(n int, w http.ResponseWriter, r *http.Request) { http.NotFound(w, r) })
+	c := openCache(t, nil, o.ca, nil)
+	u := strings.Replace(o.url("/p.wav"), "https://", "https://user:s3cret@", 1)
+	_, err := c.Fetch(context.Background(), u)
+	if err == nil {
+		t.Fatal("404 gave no error")
+	}
+	if _, err2 := c.OpenBody(context.Background(), u); err2 == nil || strings.Contains(err2.Error(), "s3cret") {
+		t.Fatalf("OpenBody error %v shows the password", err2)
+	}
+	if RedactURL(u) == u || strings.Contains(RedactURL(u), "s3cret") {
+		t.Fatalf("RedactURL(%q) = %q", u, RedactURL(u))
+	}
+}
