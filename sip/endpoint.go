@@ -10,6 +10,7 @@ import (
 	"net"
 	"runtime/debug"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -27,6 +28,13 @@ type EndpointOptions struct {
 	Roots *x509.CertPool
 	// DialTimeout bounds TCP connect plus TLS handshake (0: 15 s).
 	DialTimeout time.Duration
+	// Resolver finds the server by DNS SRV when its URI names no port (nil: net.DefaultResolver).
+	Resolver SRVResolver
+}
+
+// SRVResolver looks up DNS SRV records; *net.Resolver is one.
+type SRVResolver interface {
+	LookupSRV(ctx context.Context, service, proto, name string) (cname string, addrs []*net.SRV, err error)
 }
 
 // Endpoint is one account's SIP user agent: a sipgo UserAgent with its Client
@@ -57,6 +65,7 @@ type Endpoint struct {
 	// contactAddr, when set (trunk listener), is advertised in Contact instead of the flow's local address.
 	contactAddr string
 	listeners   []*TrunkListener
+	resolver    SRVResolver
 	// foreign frames what sipgo reads on connections it dialled itself
 	// (requests not sent through Prepare), keyed by local|remote address.
 	foreign map[string]*framer
@@ -95,6 +104,10 @@ func NewEndpoint(acct Account, opts EndpointOptions) (*Endpoint, error) {
 		listener: newFlowListener(),
 		serveErr: make(chan error, 1),
 		foreign:  map[string]*framer{},
+		resolver: opts.Resolver,
+	}
+	if e.resolver == nil {
+		e.resolver = net.DefaultResolver
 	}
 	ua, err := sipgo.NewUA(
 		sipgo.WithUserAgent(acct.User),
@@ -199,16 +212,23 @@ func (e *Endpoint) Connect(ctx context.Context) (*Flow, error) {
 
 	ctx, cancel := context.WithTimeout(ctx, e.timeout)
 	defer cancel()
-	addr := e.Account.Server.HostPort()
-	d := net.Dialer{KeepAlive: 15 * time.Second}
-	raw, err := d.DialContext(ctx, "tcp", addr)
-	if err != nil {
-		return nil, fmt.Errorf("connect %s: %w", addr, err)
+	var tc *tls.Conn
+	var addr string
+	var errs []error
+	for _, target := range e.dialTargets(ctx) {
+		c, err := e.dial(ctx, target)
+		if err == nil {
+			tc, addr = c, target
+			break
+		}
+		errs = append(errs, err)
+		var ce *CertError
+		if errors.As(err, &ce) || ctx.Err() != nil {
+			break // a refused certificate is an answer, not an outage
+		}
 	}
-	tc := tls.Client(raw, e.tlsConf)
-	if err := tc.HandshakeContext(ctx); err != nil {
-		raw.Close()
-		return nil, fmt.Errorf("connect %s: %w", addr, classifyHandshakeError(e.tlsConf.ServerName, err))
+	if tc == nil {
+		return nil, errors.Join(errs...)
 	}
 	f := newFlow(id, tc, e.Account.PinnedSHA256, e.trace)
 	f.TLS.ServerName = e.tlsConf.ServerName
@@ -283,6 +303,48 @@ func (e *Endpoint) traceForeignRead(p sip.TransportReadProps, data []byte) ([]by
 func (e *Endpoint) foreignDialer(laddr net.Addr) net.Dialer {
 	e.log.Warn("sipgo is dialling a TLS connection outside the account's flow; only what it receives there is traced")
 	return net.Dialer{Timeout: e.timeout, KeepAlive: 15 * time.Second, LocalAddr: laddr}
+}
+
+// dialTargets lists where the server may be reached: the URI's host:port,
+// or when the URI names no port the DNS SRV targets of _sips._tcp.<host>
+// in priority/weight order (RFC 3263 §4.2), then host:5061. The
+// certificate is always checked against the URI's host (RFC 5922 §4).
+func (e *Endpoint) dialTargets(ctx context.Context) []string {
+	srv := e.Account.Server
+	fallback := srv.HostPort()
+	if !srv.DefaultPort || net.ParseIP(srv.Host) != nil {
+		return []string{fallback}
+	}
+	lctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	_, recs, err := e.resolver.LookupSRV(lctx, "sips", "tcp", srv.Host)
+	if err != nil {
+		return []string{fallback}
+	}
+	var out []string
+	for _, r := range recs {
+		t := strings.TrimSuffix(r.Target, ".")
+		if t == "" {
+			continue // "." = service decidedly not available at this domain (RFC 2782)
+		}
+		out = append(out, net.JoinHostPort(t, strconv.Itoa(int(r.Port))))
+	}
+	return append(out, fallback)
+}
+
+// dial opens TCP to addr and completes a verified TLS handshake.
+func (e *Endpoint) dial(ctx context.Context, addr string) (*tls.Conn, error) {
+	d := net.Dialer{KeepAlive: 15 * time.Second}
+	raw, err := d.DialContext(ctx, "tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("connect %s: %w", addr, err)
+	}
+	tc := tls.Client(raw, e.tlsConf)
+	if err := tc.HandshakeContext(ctx); err != nil {
+		raw.Close()
+		return nil, fmt.Errorf("connect %s: %w", addr, classifyHandshakeError(e.tlsConf.ServerName, err))
+	}
+	return tc, nil
 }
 
 // Prepare makes req travel on the flow: TLS transport and the flow's remote

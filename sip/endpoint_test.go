@@ -3,6 +3,8 @@ package sip_test
 import (
 	"context"
 	"errors"
+	"net"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -65,5 +67,58 @@ func TestConnectErrors(t *testing.T) {
 	defer ep2.Close()
 	if _, err := ep2.Connect(context.Background()); !errors.As(err, &ce) || ce.Reason != sip.RefusedUnknownAuthority {
 		t.Fatalf("untrusted registrar: %v", err)
+	}
+}
+
+type fakeSRV struct {
+	recs    []*net.SRV
+	queried []string
+}
+
+func (f *fakeSRV) LookupSRV(_ context.Context, service, proto, name string) (string, []*net.SRV, error) {
+	f.queried = append(f.queried, "_"+service+"._"+proto+"."+name)
+	return "", f.recs, nil
+}
+
+// A server URI without a port is located by SRV (RFC 3263): targets are
+// tried in order, and the certificate is checked against the URI's host.
+func TestConnectFollowsSRVAndVerifiesTheDomain(t *testing.T) {
+	reg := siptest.NewRegistrar(t, map[string]string{"alice": "pw"})
+	_, portStr, _ := net.SplitHostPort(reg.Addr)
+	port, _ := strconv.Atoi(portStr)
+	closed, _ := net.Listen("tcp", "127.0.0.1:0")
+	deadPort := closed.Addr().(*net.TCPAddr).Port
+	closed.Close()
+	res := &fakeSRV{recs: []*net.SRV{
+		{Target: "127.0.0.1.", Port: uint16(deadPort), Priority: 10},
+		{Target: "127.0.0.1.", Port: uint16(port), Priority: 20},
+	}}
+	srv, err := sip.ParseServerURI("sips:" + siptest.RegistrarHost)
+	if err != nil || !srv.DefaultPort {
+		t.Fatalf("%+v %v", srv, err)
+	}
+	ep, err := sip.NewEndpoint(sip.Account{Server: srv, User: "alice", Password: "pw", Domain: "127.0.0.1"},
+		sip.EndpointOptions{Roots: reg.Roots, Resolver: res})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ep.Close()
+	f, err := ep.Connect(context.Background())
+	if err != nil {
+		t.Fatalf("connect via SRV: %v", err)
+	}
+	if f.Remote != reg.Addr || f.TLS.ServerName != siptest.RegistrarHost {
+		t.Fatalf("flow %s verified as %q", f, f.TLS.ServerName)
+	}
+	if len(res.queried) != 1 || res.queried[0] != "_sips._tcp."+siptest.RegistrarHost {
+		t.Fatalf("SRV queries %v", res.queried)
+	}
+	// An explicit port skips SRV.
+	srv2, _ := sip.ParseServerURI("sips:127.0.0.1:" + portStr)
+	res2 := &fakeSRV{}
+	ep2, _ := sip.NewEndpoint(sip.Account{Mode: sip.ModeTrunk, Server: srv2}, sip.EndpointOptions{Roots: reg.Roots, Resolver: res2})
+	defer ep2.Close()
+	if _, err := ep2.Connect(context.Background()); err != nil || len(res2.queried) != 0 {
+		t.Fatalf("explicit port: %v, SRV queried %v", err, res2.queried)
 	}
 }

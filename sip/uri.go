@@ -22,6 +22,10 @@ type ServerURI struct {
 	Host string
 	// Port is the TLS port (5061 when the URI names none).
 	Port int
+	// DefaultPort is true when the URI named no port: the server is then
+	// located with a DNS SRV lookup first (RFC 3263 §4.2, _sips._tcp),
+	// falling back to Host:5061.
+	DefaultPort bool
 	// Params are the URI parameters other than transport, in order ("name" or "name=value").
 	Params []string
 }
@@ -32,7 +36,7 @@ func (u ServerURI) String() string {
 	b.WriteString(u.Scheme)
 	b.WriteString(":")
 	b.WriteString(hostForURI(u.Host))
-	if u.Port != 0 {
+	if u.Port != 0 && !u.DefaultPort {
 		b.WriteString(":")
 		b.WriteString(strconv.Itoa(u.Port))
 	}
@@ -121,7 +125,7 @@ func ParseServerURI(s string) (ServerURI, error) {
 		return ServerURI{}, fmt.Errorf("server URI %q: transport %q is not TLS; Hookphone only signals over TLS (use ;transport=tls)", s, transport)
 	}
 	if u.Port == 0 {
-		u.Port = sip.DefaultTlsPort
+		u.Port, u.DefaultPort = sip.DefaultTlsPort, true
 	}
 	return u, nil
 }

@@ -7,13 +7,13 @@ import (
 
 func TestParseServerURI(t *testing.T) {
 	ok := []struct{ in, want, hostport string }{
-		{"sips:pbx.example.com", "sips:pbx.example.com:5061", "pbx.example.com:5061"},
+		{"sips:pbx.example.com", "sips:pbx.example.com", "pbx.example.com:5061"},
 		{"sips:pbx.example.com:5071", "sips:pbx.example.com:5071", "pbx.example.com:5071"},
-		{"sip:sip.nexmo.com;transport=tls", "sip:sip.nexmo.com:5061;transport=tls", "sip.nexmo.com:5061"},
-		{"SIP:Host.Example;Transport=TLS;lr", "sip:Host.Example:5061;transport=tls;lr", "Host.Example:5061"},
+		{"sip:sip.nexmo.com;transport=tls", "sip:sip.nexmo.com;transport=tls", "sip.nexmo.com:5061"},
+		{"SIP:Host.Example;Transport=TLS;lr", "sip:Host.Example;transport=tls;lr", "Host.Example:5061"},
 		{"127.0.0.1:5061", "sips:127.0.0.1:5061", "127.0.0.1:5061"},
 		{"sips:[::1]:5062", "sips:[::1]:5062", "[::1]:5062"},
-		{"sips:host;transport=tcp", "sips:host:5061", "host:5061"},
+		{"sips:host;transport=tcp", "sips:host", "host:5061"},
 	}
 	for _, c := range ok {
 		u, err := ParseServerURI(c.in)

@@ -19,6 +19,10 @@ import (
 	"github.com/hookphone/hookphone/sip"
 )
 
+// RegistrarHost is a DNS name the registrar's certificate also carries, for
+// tests that locate it by (fake) SRV records.
+const RegistrarHost = "registrar.siptest"
+
 // Registrar is an in-process SIP registrar over TLS on 127.0.0.1 built on
 // sipgo: digest auth (qop=auth, MD5) against Users, bindings with expiry, an
 // optional Policy that overrides answers, and control over the flows it
@@ -51,7 +55,7 @@ func NewRegistrar(t testing.TB, users map[string]string) *Registrar {
 	if err != nil {
 		t.Fatal(err)
 	}
-	leaf, err := ca.Issue("siptest registrar", []string{"127.0.0.1"}, time.Hour)
+	leaf, err := ca.Issue("siptest registrar", []string{"127.0.0.1", "localhost", RegistrarHost}, time.Hour)
 	if err != nil {
 		t.Fatal(err)
 	}
