@@ -121,7 +121,7 @@ func runInspect(ctx context.Context, cio cliIO, args []string) int {
 	p.event(map[string]string{"listening": base, "database": path, "forward": *forward},
 		fmt.Sprintf("listening on %s (answer %s, event %s, fallback %s); storing in %s", base, *answerP, *eventP, *fallbackP, path))
 
-	notices, cancel := insp.Server.Subscribe(1024)
+	notices, cancel := insp.Server.Subscribe(1 << 16) // generous: a slow terminal must not lose lines
 	done := make(chan int)
 	go func() {
 		n := 0
@@ -142,6 +142,11 @@ func runInspect(ctx context.Context, cio cliIO, args []string) int {
 	n := <-done
 	if serveErr != nil {
 		return failf(cio, "inspect", "%v", serveErr)
+	}
+	if d := insp.Server.Dropped(); d > 0 {
+		fmt.Fprintf(cio.stderr, "hookphone inspect: %d capture lines were not printed (output too slow); all are in the store: see webhook list\n", d)
+		p.event(map[string]any{"stopped": true, "captures": n, "not_printed": d}, fmt.Sprintf("stopped after %d captures (%d not printed)", n+int(d), d))
+		return exitOK
 	}
 	p.event(map[string]any{"stopped": true, "captures": n}, fmt.Sprintf("stopped after %d captures", n))
 	return exitOK
