@@ -257,11 +257,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	c.Kind = s.kindOf(c.Path)
 
 	// Body, capped (DESIGN.md: 1 MiB by default, 413 above).
+	readErr := ""
 	tooBig := r.ContentLength > s.cfg.MaxBody
 	if !tooBig {
 		body, err := io.ReadAll(io.LimitReader(r.Body, s.cfg.MaxBody+1))
 		if err != nil {
-			c.ForwardError = "reading the body failed: " + err.Error()
+			readErr = "the body ended early: " + err.Error()
 		}
 		if int64(len(body)) > s.cfg.MaxBody {
 			tooBig = true
@@ -279,12 +280,14 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 	c.Result = s.cfg.Verifier.Verify(c.VerifyRequest())
 	ct, _ := c.Header("Content-Type")
-	if ev, err := ParseEvent(c.Kind, c.RawQuery, ct, c.Body); err != nil {
+	ev, err := ParseEvent(c.Kind, c.RawQuery, ct, c.Body)
+	if err != nil {
 		ev.Problems = append(ev.Problems, err.Error())
-		c.Event = ev
-	} else {
-		c.Event = ev
 	}
+	if readErr != "" {
+		ev.Problems = append(ev.Problems, readErr)
+	}
+	c.Event = ev
 
 	switch {
 	case tooBig:
