@@ -30,6 +30,10 @@ const (
 	// StateRetrying: an attempt failed for a passing reason; the next one
 	// starts in Event.RetryIn.
 	StateRetrying
+	// StateConnecting: a trunk account (no REGISTER) is opening its flow.
+	StateConnecting
+	// StateConnected: a trunk account's flow is up (Event.Flow) and kept alive.
+	StateConnected
 )
 
 // String returns the state's name as printed by `hookphone register`.
@@ -45,6 +49,10 @@ func (s State) String() string {
 		return "failed"
 	case StateRetrying:
 		return "retrying"
+	case StateConnecting:
+		return "connecting"
+	case StateConnected:
+		return "connected"
 	default:
 		return "unknown"
 	}
@@ -81,6 +89,11 @@ func (e Event) String() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s %s", e.Account, e.State)
 	switch e.State {
+	case StateConnected:
+		fmt.Fprintf(&b, " to %s", e.Server)
+		if e.Flow != nil {
+			fmt.Fprintf(&b, " on %s", e.Flow)
+		}
 	case StateRegistered:
 		fmt.Fprintf(&b, " for %s at %s", e.Expires, e.Server)
 		if e.Flow != nil {
