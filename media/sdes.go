@@ -35,13 +35,13 @@ type CryptoAttr struct {
 const maxLifetime = uint64(1) << 48
 
 // ParseCrypto parses the value of an a=crypto attribute (everything after
-// "crypto:"). An error names what was wrong; errors for suites we do not
-// implement wrap [ErrUnknownSuite].
+// "crypto:"). An error names what was wrong, never quoting key material;
+// errors for suites we do not implement wrap [ErrUnknownSuite].
 func ParseCrypto(value string) (CryptoAttr, error) {
 	var c CryptoAttr
 	fields := strings.Fields(value)
 	if len(fields) < 3 {
-		return c, fmt.Errorf("a=crypto %q: want <tag> <suite> inline:<key>", value)
+		return c, fmt.Errorf("a=crypto line has %d fields: want <tag> <suite> inline:<key>", len(fields))
 	}
 	if len(fields[0]) > 9 {
 		return c, fmt.Errorf("a=crypto tag %q: more than 9 digits", fields[0])
@@ -72,12 +72,15 @@ func ParseCrypto(value string) (CryptoAttr, error) {
 
 func (c *CryptoAttr) parseKeyParam(kp string) error {
 	method, info, ok := strings.Cut(kp, ":")
-	if !ok || !strings.EqualFold(method, "inline") {
+	if !ok {
+		return errors.New("key-params lack a method: want inline:<key>")
+	}
+	if !strings.EqualFold(method, "inline") {
 		return fmt.Errorf("key method %q: only inline: is defined", method)
 	}
 	parts := strings.Split(info, "|")
 	if len(parts) > 3 {
-		return fmt.Errorf("key-info %q: too many '|' fields", info)
+		return fmt.Errorf("key-info has %d '|' fields, at most 3 (key, lifetime, MKI)", len(parts))
 	}
 	raw, err := decodeKeySalt(parts[0])
 	if err != nil {
@@ -91,7 +94,7 @@ func (c *CryptoAttr) parseKeyParam(kp string) error {
 	for _, p := range parts[1:] {
 		if strings.Contains(p, ":") {
 			if c.MKI != nil {
-				return fmt.Errorf("key-info %q: two MKI fields", info)
+				return errors.New("key-info has two MKI fields")
 			}
 			if err := c.parseMKI(p); err != nil {
 				return err
@@ -99,7 +102,7 @@ func (c *CryptoAttr) parseKeyParam(kp string) error {
 			continue
 		}
 		if c.Lifetime != 0 || c.MKI != nil {
-			return fmt.Errorf("key-info %q: lifetime must come before the MKI and only once", info)
+			return errors.New("key-info: the lifetime must come before the MKI, and only once")
 		}
 		lt, err := parseLifetime(p)
 		if err != nil {

@@ -179,6 +179,26 @@ func TestKeysNeverPrinted(t *testing.T) {
 	if strings.Contains(buf.String(), "PS1uQCVe") || strings.Contains(buf.String(), "inline:P") {
 		t.Fatalf("key leaked: %s", buf.String())
 	}
+	// Nor does any parse error about a malformed line.
+	const key = "PS1uQCVeeCFCanVmcjkpPywjNWhcYD0mXXtxaVBR"
+	for _, bad := range []string{
+		"1 AES_CM_128_HMAC_SHA1_80 " + key,
+		"1 " + key,
+		"1 AES_CM_128_HMAC_SHA1_80 inline:" + key + "|2^20|1:4|9",
+		"1 AES_CM_128_HMAC_SHA1_80 inline:" + key + "|1:4|1:4",
+		"1 AES_CM_128_HMAC_SHA1_80 inline:" + key + "|1:4|2^20",
+		"1 AES_CM_128_HMAC_SHA1_80 inline:" + key[:20],
+		"1 AES_CM_128_HMAC_SHA1_80 foo:" + key,
+	} {
+		_, err := ParseCrypto(bad)
+		if err == nil {
+			t.Errorf("%q accepted", bad)
+			continue
+		}
+		if strings.Contains(err.Error(), key[:12]) {
+			t.Errorf("error quotes the key: %v", err)
+		}
+	}
 	// The SDP form still carries it, byte for byte (RFC 4568 example key).
 	if !strings.Contains(c.sdpValue(), "inline:PS1uQCVeeCFCanVmcjkpPywjNWhcYD0mXXtxaVBR|2^20|1:4") {
 		t.Errorf("sdp value %q", c.sdpValue())
