@@ -1,14 +1,17 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"path/filepath"
 	"strings"
 
 	"github.com/hookphone/hookphone/config"
+	"github.com/hookphone/hookphone/media/audiofile"
 	"github.com/hookphone/hookphone/webhookinspector/streamcache"
 )
 
@@ -20,14 +23,63 @@ func init() {
 // report (status, fresh_for_s, bytes, format, duration_s, …) plus error.
 type fetchResult struct {
 	streamcache.Report
-	Error string `json:"error,omitempty"`
+	PlayedTo     string `json:"played_to,omitempty"`     // --play: the WAV written
+	PlayedFrames int64  `json:"played_frames,omitempty"` // --play: sample frames decoded into it
+	Error        string `json:"error,omitempty"`
+}
+
+// playToWAV decodes the fetched body (stored, or held in memory when it was
+// not cacheable) into a 16-bit PCM WAV at the file's own rate and channels.
+func playToWAV(ctx context.Context, cache *streamcache.Cache, res *streamcache.Result, url, out string) (int64, error) {
+	var src io.ReadSeeker
+	if res.Body != nil {
+		src = bytes.NewReader(res.Body)
+	} else {
+		f, err := cache.OpenBody(ctx, url)
+		if err != nil {
+			return 0, err
+		}
+		defer f.Close()
+		src = f
+	}
+	r, err := audiofile.NewReader(src)
+	if err != nil {
+		return 0, err
+	}
+	info := r.Info()
+	w, err := audiofile.CreateWAV(out, info.SampleRate, info.Channels)
+	if err != nil {
+		return 0, err
+	}
+	buf := make([]int16, 4096*info.Channels)
+	for {
+		if err := ctx.Err(); err != nil {
+			w.Close()
+			return 0, err
+		}
+		n, rerr := r.ReadInt16(buf)
+		if err := w.WriteInt16(buf[:n]); err != nil {
+			w.Close()
+			return 0, err
+		}
+		if errors.Is(rerr, io.EOF) {
+			break
+		}
+		if rerr != nil {
+			w.Close()
+			return 0, rerr
+		}
+	}
+	frames := w.Frames()
+	return frames, w.Close()
 }
 
 func runFetch(ctx context.Context, cio cliIO, args []string) int {
-	fs := newFlagSet(cio, "fetch", "URL [--ca FILE] [--json] [--revalidate]")
+	fs := newFlagSet(cio, "fetch", "URL [--ca FILE] [--json] [--revalidate] [--play OUT.wav]")
 	ca := fs.String("ca", "", "PEM file of a CA to trust on top of the system roots")
 	jsonOut := fs.Bool("json", false, "print the result as one JSON object")
 	revalidate := fs.Bool("revalidate", false, "ask the server even when the stored copy is still fresh")
+	play := fs.String("play", "", "decode the audio and play it into this 16-bit PCM WAV file (the headless speaker)")
 	// The URL may come before or after the flags.
 	var urls []string
 	rest := args
@@ -81,6 +133,14 @@ func runFetch(ctx context.Context, cio cliIO, args []string) int {
 	case out.AudioError != "":
 		reason = fmt.Sprintf("%s is not playable audio: %s", streamcache.RedactURL(urls[0]), out.AudioError)
 	}
+	if reason == "" && *play != "" {
+		frames, err := playToWAV(ctx, cache, res, urls[0], *play)
+		if err != nil {
+			reason = fmt.Sprintf("play %s: %v", streamcache.RedactURL(urls[0]), err)
+		} else {
+			out.PlayedTo, out.PlayedFrames = *play, frames
+		}
+	}
 	out.Error = reason
 	p.event(out, humanFetch(out, res != nil))
 	if reason != "" {
@@ -122,6 +182,9 @@ func humanFetch(r fetchResult, haveReport bool) string {
 		fmt.Fprintf(&b, " %.2f s\n", r.DurationS)
 	}
 	fmt.Fprintf(&b, "  stream       %s\n", r.StreamNote)
+	if r.PlayedTo != "" {
+		fmt.Fprintf(&b, "  played       %d frames into %s\n", r.PlayedFrames, r.PlayedTo)
+	}
 	fmt.Fprintf(&b, "  platform     %s", r.Prediction)
 	return b.String()
 }

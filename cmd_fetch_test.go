@@ -144,6 +144,15 @@ func TestFetchEndToEnd(t *testing.T) {
 	}
 	mu.Unlock()
 
+	played := filepath.Join(dir, "played.wav")
+	third := runFetchBinary(t, env, url, "--ca", caFile, "--json", "--play", played)
+	if third.code != 0 || third.result["status"] != "hit" || third.result["played_frames"] != float64(2000) {
+		t.Fatalf("--play: exit %d result %v stderr %q", third.code, third.result, third.stderr)
+	}
+	if got, err := os.ReadFile(played); err != nil || !bytes.Equal(got, wav) {
+		t.Fatalf("played WAV differs from the 16-bit source (%d vs %d bytes, %v)", len(got), len(wav), err)
+	}
+
 	human := runFetchBinary(t, env, url, "--ca", caFile)
 	if human.code != 0 || !strings.Contains(human.stdout, "status       hit") || !strings.Contains(human.stdout, "the platform may keep serving this copy until") {
 		t.Fatalf("human output:\n%s", human.stdout)
