@@ -15,8 +15,7 @@ func init() {
 
 func runAnswer(ctx context.Context, cio cliIO, args []string) int {
 	fs := newFlagSet(cio, "answer", "[account flags] [--play F.wav] [--record F.wav] [--duration 10s] [--wait 0] [--json]")
-	var af callAccountFlags
-	af.add(fs)
+	af := addAccountFlags(fs)
 	play := fs.String("play", "", "WAV file to send (any common rate, mono/stereo 16-bit; resampled to 8 kHz)")
 	record := fs.String("record", "", "WAV file to record what we hear (8 kHz mono 16-bit)")
 	duration := fs.Duration("duration", 10*time.Second, "hang up this long after answering (the caller may hang up first)")
@@ -33,32 +32,44 @@ func runAnswer(ctx context.Context, cio cliIO, args []string) int {
 		fmt.Fprintln(cio.stderr, "hookphone answer: --wait must not be negative")
 		return exitUsage
 	}
-	acct, err := af.account(cio, fs)
+	acct, err := af.account(ctx, cio)
 	if err != nil {
 		fmt.Fprintf(cio.stderr, "hookphone answer: %v\n", strings.ReplaceAll(err.Error(), "\n", "; "))
 		return exitUsage
 	}
-	if acct.Mode != sip.ModeRegister {
-		fmt.Fprintln(cio.stderr, "hookphone answer: needs a registering account (drop --no-register): calls arrive on the registered flow")
+	if acct.Mode != sip.ModeRegister && acct.Listen == "" {
+		fmt.Fprintln(cio.stderr, "hookphone answer: needs a registering account (drop --no-register) or a trunk listener (--listen ADDR): calls arrive on one of them")
 		return exitUsage
 	}
 	p := printer{w: cio.stdout, json: *asJSON}
 	log := cliLogger(cio)
-	au, err := openCallAudio(ctx, *play, *record, af.device, log)
+	au, err := openCallAudio(ctx, *play, *record, af.Device(), log)
 	if err != nil {
 		return failf(cio, "answer", "%v", err)
 	}
 	defer au.close()
 	incoming := make(chan *sip.Call, 4)
 	setupCtx, cancel := context.WithTimeout(ctx, 60*time.Second)
-	sess, err := openCallSession(setupCtx, acct, log, func(c *sip.Call) { incoming <- c })
+	sess, err := openCallSession(setupCtx, acct, log, func(c *sip.Call) { incoming <- c }, false)
 	cancel()
 	if err != nil {
 		printCallResult(p, callResult{Result: "failed", Error: err.Error()})
 		return failf(cio, "answer", "%v", err)
 	}
 	defer sess.close()
-	p.event(map[string]any{"event": "waiting", "aor": acct.AOR()}, "registered as "+acct.AOR()+"; waiting for a call")
+	l, err := openTrunkListener(ctx, sess.e, acct, p)
+	if err != nil {
+		printCallResult(p, callResult{Result: "failed", Error: err.Error()})
+		return failf(cio, "answer", "%v", err)
+	}
+	if l != nil {
+		defer l.Close()
+	}
+	how := "registered as " + acct.AOR()
+	if acct.Mode != sip.ModeRegister {
+		how = "listening on " + l.ListenAddr
+	}
+	p.event(map[string]any{"event": "waiting", "aor": acct.AOR()}, how+"; waiting for a call")
 	var waitC <-chan time.Time
 	if *wait > 0 {
 		t := time.NewTimer(*wait)

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -73,78 +72,6 @@ func resultFromInfo(info sip.CallInfo) callResult {
 	return r
 }
 
-// callAccountFlags are the account flags of DESIGN.md for call/answer.
-type callAccountFlags struct {
-	server, user, authUser, passwordEnv, ca, srtp, suites, codecs, listen, device, pin, callIDHeader string
-	noRegister                                                                                       bool
-}
-
-func (f *callAccountFlags) add(fs *flag.FlagSet) {
-	fs.StringVar(&f.server, "server", "", "server URI, e.g. sips:pbx.example.com:5061 or sip:host;transport=tls")
-	fs.StringVar(&f.user, "user", "", "user part of your address of record")
-	fs.StringVar(&f.authUser, "auth-user", "", "digest user name when it differs from --user")
-	fs.StringVar(&f.passwordEnv, "password-env", "", "environment variable holding the SIP password")
-	fs.StringVar(&f.ca, "ca", "", "PEM file of a CA to trust for the server (e.g. the echo server's)")
-	fs.StringVar(&f.pin, "pin-sha256", "", "SHA-256 fingerprint of a self-signed server certificate to accept")
-	fs.StringVar(&f.srtp, "srtp", "mandatory", "media encryption: mandatory, optional or off")
-	fs.StringVar(&f.suites, "suites", "", "SRTP suites in preference order (comma-separated SDES names)")
-	fs.StringVar(&f.codecs, "codecs", "", "codecs in preference order (PCMU,PCMA)")
-	fs.BoolVar(&f.noRegister, "no-register", false, "do not REGISTER (trunk mode: digest on each INVITE)")
-	fs.StringVar(&f.listen, "listen", "", "local TLS listener for inbound calls in trunk mode (not supported yet by call/answer)")
-	fs.StringVar(&f.device, "device", "", "audio device NAME or default (instead of --play/--record files)")
-	fs.StringVar(&f.callIDHeader, "call-id-header", sip.DefaultCallIDHeader, "header carrying Hookphone's call id in outgoing INVITEs")
-	fs.String("account", "", "account NAME from the config file (not supported yet: use --server/--user)")
-}
-
-// account builds and validates the ad-hoc account.
-func (f *callAccountFlags) account(cio cliIO, fs *flag.FlagSet) (sip.Account, error) {
-	if a := fs.Lookup("account"); a != nil && a.Value.String() != "" {
-		return sip.Account{}, errors.New("--account is not supported by this command yet; give --server and --user")
-	}
-	if f.listen != "" {
-		return sip.Account{}, errors.New("--listen is not supported by this command yet; use a registering account")
-	}
-	srv, err := sip.ParseServerURI(f.server)
-	if err != nil {
-		return sip.Account{}, err
-	}
-	pol, err := sip.ParseSRTPPolicy(f.srtp)
-	if err != nil {
-		return sip.Account{}, err
-	}
-	a := sip.Account{Server: srv, User: f.user, AuthUser: f.authUser, CAFile: f.ca, PinnedSHA256: f.pin,
-		SRTP: pol, CallIDHeader: f.callIDHeader, Mode: sip.ModeRegister}
-	if f.noRegister {
-		a.Mode = sip.ModeTrunk
-	}
-	if f.passwordEnv != "" {
-		a.Password = cio.getenv(f.passwordEnv)
-		if a.Password == "" {
-			return sip.Account{}, fmt.Errorf("environment variable %s (from --password-env) is empty or unset", f.passwordEnv)
-		}
-	}
-	for _, s := range strings.Split(f.suites, ",") {
-		if s = strings.TrimSpace(s); s != "" {
-			if _, err := media.ParseSuite(s); err != nil {
-				return sip.Account{}, err
-			}
-			a.Suites = append(a.Suites, s)
-		}
-	}
-	for _, c := range strings.Split(f.codecs, ",") {
-		if c = strings.TrimSpace(c); c != "" {
-			if _, err := media.ParseCodec(c); err != nil {
-				return sip.Account{}, err
-			}
-			a.Codecs = append(a.Codecs, c)
-		}
-	}
-	if err := a.Validate(); err != nil {
-		return sip.Account{}, err
-	}
-	return a, nil
-}
-
 // callSession is an account's endpoint, call manager and (optional)
 // registration, as the call and answer commands use them.
 type callSession struct {
@@ -155,7 +82,10 @@ type callSession struct {
 	closers []io.Closer
 }
 
-func openCallSession(ctx context.Context, acct sip.Account, log *slog.Logger, onIncoming func(*sip.Call)) (*callSession, error) {
+// openCallSession builds the endpoint and call manager for acct, then
+// registers (register mode) or, when connect is set, opens the flow to the
+// server (trunk mode).
+func openCallSession(ctx context.Context, acct sip.Account, log *slog.Logger, onIncoming func(*sip.Call), connect bool) (*callSession, error) {
 	e, err := sip.NewEndpoint(acct, sip.EndpointOptions{Logger: log})
 	if err != nil {
 		return nil, err
@@ -202,9 +132,11 @@ func openCallSession(ctx context.Context, acct sip.Account, log *slog.Logger, on
 			}
 		}
 	}
-	if _, err := e.Connect(ctx); err != nil {
-		s.close()
-		return nil, err
+	if connect {
+		if _, err := e.Connect(ctx); err != nil {
+			s.close()
+			return nil, err
+		}
 	}
 	return s, nil
 }
@@ -350,8 +282,7 @@ func printCallResult(p printer, r callResult) {
 
 func runCall(ctx context.Context, cio cliIO, args []string) int {
 	fs := newFlagSet(cio, "call", "--to URI [account flags] [--play F.wav] [--record F.wav] [--duration 10s] [--dtmf 12#] [--json]")
-	var af callAccountFlags
-	af.add(fs)
+	af := addAccountFlags(fs)
 	to := fs.String("to", "", "who to call: sip:user@host, user@host, or a user/number at the account's domain")
 	play := fs.String("play", "", "WAV file to send (any common rate, mono/stereo 16-bit; resampled to 8 kHz)")
 	record := fs.String("record", "", "WAV file to record what we hear (8 kHz mono 16-bit)")
@@ -376,20 +307,20 @@ func runCall(ctx context.Context, cio cliIO, args []string) int {
 			return exitUsage
 		}
 	}
-	acct, err := af.account(cio, fs)
+	acct, err := af.account(ctx, cio)
 	if err != nil {
 		fmt.Fprintf(cio.stderr, "hookphone call: %v\n", strings.ReplaceAll(err.Error(), "\n", "; "))
 		return exitUsage
 	}
 	p := printer{w: cio.stdout, json: *asJSON}
 	log := cliLogger(cio)
-	au, err := openCallAudio(ctx, *play, *record, af.device, log)
+	au, err := openCallAudio(ctx, *play, *record, af.Device(), log)
 	if err != nil {
 		return failf(cio, "call", "%v", err)
 	}
 	defer au.close()
 	setupCtx, cancel := context.WithTimeout(ctx, 60*time.Second)
-	sess, err := openCallSession(setupCtx, acct, log, nil)
+	sess, err := openCallSession(setupCtx, acct, log, nil, true)
 	cancel()
 	if err != nil {
 		printCallResult(p, callResult{Result: "failed", Error: err.Error()})

@@ -28,6 +28,7 @@ func TestCallUsageErrors(t *testing.T) {
 		{[]string{"call", "--to", "bob", "--server", "sips:127.0.0.1", "--user", "a", "--srtp", "maybe"}, "srtp policy"},
 		{[]string{"call", "--to", "bob", "--server", "sips:127.0.0.1", "--user", "a", "--password-env", "HOOKPHONE_UNSET_VAR"}, "HOOKPHONE_UNSET_VAR"},
 		{[]string{"answer", "--server", "sips:127.0.0.1", "--user", "a", "--no-register"}, "registering account"},
+		{[]string{"call", "--to", "bob"}, "no account"},
 	} {
 		var out, errb bytes.Buffer
 		code := run(context.Background(), cliIO{stdout: &out, stderr: &errb, getenv: func(string) string { return "" }}, tc.args)
