@@ -101,6 +101,10 @@ func TestFetchEndToEnd(t *testing.T) {
 			w.Header().Set("ETag", `"p1"`)
 			w.Header().Set("Content-Type", "audio/wav")
 			w.Write(wav)
+		case "/nostore.wav":
+			w.Header().Set("Cache-Control", "no-store")
+			w.Header().Set("Content-Type", "audio/wav")
+			w.Write(wav)
 		case "/login":
 			w.Header().Set("Content-Type", "text/html")
 			w.Write([]byte("<!DOCTYPE html><html>sign in</html>"))
@@ -139,7 +143,7 @@ func TestFetchEndToEnd(t *testing.T) {
 		t.Fatalf("second fetch: exit %d result %v stderr %q", second.code, second.result, second.stderr)
 	}
 	mu.Lock()
-	if requests != 1 {
+	if requests != 1 { // checked before the no-store fetch below
 		t.Fatalf("server saw %d requests; the second run should be a hit", requests)
 	}
 	mu.Unlock()
@@ -151,6 +155,14 @@ func TestFetchEndToEnd(t *testing.T) {
 	}
 	if got, err := os.ReadFile(played); err != nil || !bytes.Equal(got, wav) {
 		t.Fatalf("played WAV differs from the 16-bit source (%d vs %d bytes, %v)", len(got), len(wav), err)
+	}
+
+	// An uncacheable body is not stored but can still be played.
+	played2 := filepath.Join(dir, "played2.wav")
+	ns := runFetchBinary(t, env, srv.URL+"/nostore.wav", "--ca", caFile, "--json", "--play", played2)
+	if ns.code != 0 || ns.result["status"] != "uncacheable" || ns.result["stored"] != false || ns.result["played_frames"] != float64(2000) ||
+		ns.result["prediction"] != "not cached by anyone: no-store (the platform downloads it for every call)" {
+		t.Fatalf("no-store --play: exit %d result %v stderr %q", ns.code, ns.result, ns.stderr)
 	}
 
 	human := runFetchBinary(t, env, url, "--ca", caFile)
