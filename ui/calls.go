@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"fmt"
+	"sort"
 	"strings"
 	"time"
 
@@ -196,14 +197,22 @@ func (a *callsArea) pick(i int) {
 	ladder.TextStyle.Monospace = true
 	hooks := widget.NewLabel("Looking for this call's webhooks…")
 	hooks.Wrapping = fyne.TextWrapWord
+	timeline := widget.NewLabel("")
+	timeline.TextStyle.Monospace = true
 	a.detail.Objects = []fyne.CanvasObject{container.NewVBox(
 		container.NewBorder(nil, nil, nil, redial, widget.NewLabelWithStyle("Call detail", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})),
 		form,
 		widget.NewLabelWithStyle("SIP ladder", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), ladder,
 		widget.NewLabelWithStyle("Webhooks of this call", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), hooks,
+		widget.NewLabelWithStyle("Timeline: SIP and webhooks", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), timeline,
 	)}
 	a.detail.Refresh()
-	a.loadWebhooks(e, hooks)
+	var msgs []sip.TraceMessage
+	if t := a.env.svc.Trace; t != nil && e.SIPCallID != "" {
+		msgs = t.Messages(e.SIPCallID)
+	}
+	timeline.SetText(timelineText(msgs, nil))
+	a.loadWebhooks(e, hooks, func(rows []wi.Summary) { timeline.SetText(timelineText(msgs, rows)) })
 }
 
 // ladder draws the call's SIP messages as a text ladder (us ↔ server).
@@ -244,7 +253,7 @@ func ladderText(msgs []sip.TraceMessage) string {
 
 // loadWebhooks lists the call's webhooks: by X-Hookphone-Call-Id, else by
 // time window (the captures received while the call lasted).
-func (a *callsArea) loadWebhooks(e sip.HistoryEntry, out *widget.Label) {
+func (a *callsArea) loadWebhooks(e sip.HistoryEntry, out *widget.Label, found func([]wi.Summary)) {
 	in := a.env.svc.Inspector
 	if in == nil {
 		out.SetText("The inspector is not running.")
@@ -271,6 +280,8 @@ func (a *callsArea) loadWebhooks(e sip.HistoryEntry, out *widget.Label) {
 			fmt.Fprintf(&b, "%s  %-6s %s  %s  %s\n", r.ReceivedAt.Local().Format("15:04:05"), r.Method, r.Path, r.Verdict, r.Event)
 		}
 		out.SetText(strings.TrimRight(b.String(), "\n"))
+		found(rows)
+		a.detail.Refresh()
 	})
 }
 
@@ -318,4 +329,34 @@ func remoteUser(uri string) string {
 		return u
 	}
 	return s
+}
+
+// timelineText interleaves a call's SIP messages and its webhooks by time,
+// one line each: what the phone said and heard, and what the voice API told
+// the application, on one clock.
+func timelineText(msgs []sip.TraceMessage, hooks []wi.Summary) string {
+	type line struct {
+		at   time.Time
+		text string
+	}
+	var lines []line
+	for _, m := range msgs {
+		lines = append(lines, line{m.Time, fmt.Sprintf("SIP  %s %s", m.Dir.Arrow(), m.Summary)})
+	}
+	for _, h := range hooks {
+		ev := h.Event
+		if ev == "" {
+			ev = h.Kind.String()
+		}
+		lines = append(lines, line{h.ReceivedAt, fmt.Sprintf("HOOK ⇠ %s %s %s (%s)", h.Method, h.Path, ev, h.Verdict)})
+	}
+	if len(lines) == 0 {
+		return "Nothing recorded for this call in this session."
+	}
+	sort.SliceStable(lines, func(i, j int) bool { return lines[i].at.Before(lines[j].at) })
+	var b strings.Builder
+	for _, l := range lines {
+		fmt.Fprintf(&b, "%s  %s\n", l.at.Local().Format("15:04:05.000"), l.text)
+	}
+	return strings.TrimRight(b.String(), "\n")
 }

@@ -34,6 +34,10 @@ func TestCallsHistoryDetailAndRedial(t *testing.T) {
 			t.Errorf("detail lacks %q:\n%s", want, text)
 		}
 	}
+	inv, hook := strings.Index(text, "SIP  → INVITE"), strings.Index(text, "HOOK ⇠ GET /webhooks/answer answer (valid)")
+	if inv < 0 || hook < 0 || inv > hook {
+		t.Errorf("timeline does not interleave SIP then webhooks by time (INVITE at %d, answer webhook at %d):\n%s", inv, hook, text)
+	}
 	test.AssertImageMatches(t, "calls/detail.png", w.Canvas().Capture())
 	tapButton(t, a.detail, "Redial")
 	if len(fp.dials) != 1 || fp.dials[0] != LocalEchoAccount+"|echo" {

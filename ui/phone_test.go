@@ -103,8 +103,12 @@ func TestPhoneKeyboardOnlyDialAndHangup(t *testing.T) {
 	c := newFakeCall(sip.DirectionOutgoing, "sip:echo@127.0.0.1;transport=tls")
 	fp.next = c
 	w.Canvas().Unfocus()
-	for _, r := range "5551234" {
+	for _, r := range "555" {
 		w.Canvas().OnTypedRune()(r)
+	}
+	// Once the field has focus, the window passes runes to it (as a real window does).
+	for _, r := range "1234" {
+		w.Canvas().Focused().TypedRune(r)
 	}
 	w.Canvas().OnTypedRune()(' ') // not a dial key: ignored
 	if p.entry.Text != "5551234" {
@@ -223,5 +227,51 @@ func TestNormaliseDial(t *testing.T) {
 		if got := normaliseDial(tc.in); got != tc.want {
 			t.Errorf("normaliseDial(%q) = %q, want %q", tc.in, got, tc.want)
 		}
+	}
+}
+
+// `hookphone sips:…|tel:…` opens the dialer with the number filled in.
+func TestPhoneOpensWithCommandLineURI(t *testing.T) {
+	env, _ := newViewEnv(t, &Services{Phone: &fakePhone{}})
+	if p := newPhoneArea(env, &configState{}, "tel:+1-202-555-0100"); p.entry.Text != "+12025550100" {
+		t.Errorf("tel: URI gave %q", p.entry.Text)
+	}
+	if p := newPhoneArea(env, &configState{}, "sips:bob@example.com"); p.entry.Text != "sips:bob@example.com" {
+		t.Errorf("sips: URI gave %q", p.entry.Text)
+	}
+}
+
+func TestTrayStateAndItems(t *testing.T) {
+	p, fp, _ := newTestPhone(t)
+	if got := p.trayState(); got != "Local echo: registered" {
+		t.Errorf("idle tray = %q", got)
+	}
+	fp.setState(0, sip.StateRetrying, "flow lost")
+	if got := p.trayState(); got != "Local echo: not registered, retrying" {
+		t.Errorf("retrying tray = %q", got)
+	}
+	c := newFakeCall(sip.DirectionOutgoing, "sip:echo@127.0.0.1;transport=tls")
+	fp.next = c
+	p.entry.SetText("echo")
+	p.Dial()
+	secureEstablished(c)
+	if got := p.trayState(); got != "In call with echo (01:23)" {
+		t.Errorf("in-call tray = %q", got)
+	}
+	items := p.trayItems()
+	if items[0].Label != "In call with echo (01:23)" || !items[0].Disabled || items[2].Label != "Hang up" {
+		t.Fatalf("in-call items: %q %q %q", items[0].Label, items[1].Label, items[2].Label)
+	}
+	items[2].Action()
+	if got := c.did(); len(got) != 1 || got[0] != "hangup" {
+		t.Errorf("tray Hang up did %v", got)
+	}
+	items = p.trayItems()
+	if items[2].Label != "Redial" || items[2].ChildMenu.Items[0].Label != "echo" {
+		t.Fatalf("after the call: %q", items[2].Label)
+	}
+	items[2].ChildMenu.Items[0].Action()
+	if len(fp.dials) != 2 || fp.dials[1] != LocalEchoAccount+"|echo" {
+		t.Errorf("tray redial dialled %v", fp.dials)
 	}
 }
