@@ -149,8 +149,8 @@ func (s *Session) handleRTP(pkt, dec []byte, from netip.AddrPort) {
 	s.rx.received++
 	s.rx.bytes += int64(len(rp.Payload))
 	arrival := uint32(now.Sub(s.rx.clockStart) * time.Duration(p.neg.Codec.ClockRate()) / time.Second)
-	switch {
-	case rp.PayloadType == p.neg.PayloadType:
+	switch codec := p.codecFor(rp.PayloadType); {
+	case codec != CodecUnknown:
 		s.rx.stats.updateJitter(arrival, rp.Timestamp)
 		if !p.neg.Direction.Receives() || len(rp.Payload) == 0 || len(rp.Payload) > maxPacket {
 			return
@@ -160,7 +160,7 @@ func (s *Session) handleRTP(pkt, dec []byte, from netip.AddrPort) {
 			s.rx.scratch = make([]int16, maxPacket)
 		}
 		pcm := s.rx.scratch[:len(rp.Payload)]
-		p.neg.Codec.decode(pcm, rp.Payload)
+		codec.decode(pcm, rp.Payload)
 		jb.Push(rp.SSRC, rp.Timestamp, pcm, arrival) // copies pcm
 	case int(rp.PayloadType) == p.neg.DTMFPayloadType || rp.PayloadType >= 96 && len(rp.Payload)%4 == 0:
 		ev, err := parseTelephoneEvent(rp.Payload)
@@ -174,6 +174,21 @@ func (s *Session) handleRTP(pkt, dec []byte, from netip.AddrPort) {
 				Duration:              time.Duration(d.Duration) * time.Second / time.Duration(p.neg.Codec.ClockRate())})
 		}
 	}
+}
+
+// codecFor maps a received payload type to a codec: the negotiated one, or
+// the other G.711 law by its static type (RFC 3551), which peers sometimes
+// switch to when an answer listed both.
+func (p *streamParams) codecFor(pt uint8) Codec {
+	switch {
+	case pt == p.neg.PayloadType:
+		return p.neg.Codec
+	case pt == 0:
+		return CodecPCMU
+	case pt == 8:
+		return CodecPCMA
+	}
+	return CodecUnknown
 }
 
 // jitterBufferLocked returns the jitter buffer for the current parameters,

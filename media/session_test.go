@@ -7,6 +7,8 @@ import (
 	"math"
 	"testing"
 	"time"
+
+	"github.com/pion/rtp"
 )
 
 // Two sessions on loopback exchange tones in both directions; each side
@@ -167,5 +169,41 @@ func TestFramesDue(t *testing.T) {
 		if run != tt.run || skip != tt.skip {
 			t.Errorf("elapsed %v done %d: run %d skip %d, want %d %d", tt.elapsed, tt.done, run, skip, tt.run, tt.skip)
 		}
+	}
+}
+
+// A peer that switches to the other G.711 law (static payload type 8 while
+// PCMU was negotiated) is still decoded correctly.
+func TestOtherG711LawDecoded(t *testing.T) {
+	a, b := newSession(t, Config{Codecs: []Codec{CodecPCMU}}), newSession(t, Config{})
+	negotiate(t, a, b)
+	p := a.params.Load()
+	tone := &toneSource{freq: 1000}
+	frame := make([]int16, 160)
+	dec := make([]byte, maxPacket)
+	for i := range 30 {
+		tone.ReadFrame(frame)
+		h := rtp.Header{Version: 2, PayloadType: 8, SequenceNumber: uint16(i), Timestamp: uint32(i * 160), SSRC: 5}
+		raw, _ := h.Marshal()
+		raw = CodecPCMA.encode(raw, frame)
+		pkt, err := a.tx.Load().encryptRTP(nil, raw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b.handleRTP(pkt, dec, p.neg.Remote)
+	}
+	var got []int16
+	out := make([]int16, 160)
+	b.rx.mu.Lock()
+	for range 10 {
+		b.rx.jb.Pop(out)
+		got = append(got, out...)
+	}
+	b.rx.mu.Unlock()
+	if r := rms(got); r < 5000 {
+		t.Fatalf("PCMA packets played at RMS %.0f", r)
+	}
+	if f := dominantFrequency(got); f != 1000 {
+		t.Errorf("PCMA packets decoded to %.0f Hz", f)
 	}
 }
