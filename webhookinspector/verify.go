@@ -121,7 +121,7 @@ func NewVerifier(cfg VerifierConfig) *Verifier {
 		// Only HS256 is accepted: alg is checked before the key is used, so
 		// "none", RS256 with a public key as HMAC secret, etc. never verify.
 		// Claims are validated below with explanations of our own.
-		parser: jwt.NewParser(jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Alg()}), jwt.WithoutClaimsValidation()),
+		parser: jwt.NewParser(jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Alg()}), jwt.WithJSONNumber(), jwt.WithoutClaimsValidation()),
 	}
 }
 
@@ -185,31 +185,49 @@ func (v *Verifier) verifyJWT(req Request) Result {
 	}
 	r.add("authorization", true, form, "")
 
-	// Decode without verifying, only to read alg and api_key (SPEC §1.5 steps 2–3).
+	// One pass through the library (SPEC §1.5 steps 2–4): decode, refuse any
+	// alg but HS256 before a key is chosen, pick the secret by the (still
+	// unverified) api_key claim, check the HMAC in constant time.
 	claims := jwt.MapClaims{}
-	unverified, _, err := jwt.NewParser(jwt.WithJSONNumber()).ParseUnverified(token, claims)
-	if err != nil {
-		d := "not a JWT: " + strings.TrimPrefix(err.Error(), "token is malformed: ")
+	var apiKey string
+	var known bool
+	tok, err := v.parser.ParseWithClaims(token, claims, func(t *jwt.Token) (any, error) {
+		if _, ok := t.Method.(*jwt.SigningMethodHMAC); !ok {
+			return nil, fmt.Errorf("unexpected signing method %v", t.Header["alg"])
+		}
+		apiKey = claimString(claims, "api_key")
+		var secret string
+		if secret, known = v.secretFor(apiKey); !known {
+			return nil, errNoSecret
+		}
+		return []byte(secret), nil
+	})
+	if tok == nil || tok.Header == nil {
+		d := "not a JWT: " + strings.TrimPrefix(errString(err), "token is malformed: ")
 		r.add("format", false, d, "The Authorization value is not a well-formed JWT ("+d+").")
 		return r.finish("")
 	}
-	r.add("format", true, "three base64url parts, JSON header and claims", "")
-	alg, _ := unverified.Header["alg"].(string)
+	alg, _ := tok.Header["alg"].(string)
 	if alg != jwt.SigningMethodHS256.Alg() {
 		shown := alg
 		if shown == "" {
 			shown = "(missing)"
 		}
+		r.add("format", true, "three base64url parts, JSON header", "")
 		r.add("alg", false, fmt.Sprintf("alg %s; only HS256 is accepted", shown),
 			fmt.Sprintf("The token uses alg %s, which is not accepted: Vonage signs webhooks with HS256 only, so this token was not made by Vonage.", shown))
 		return r.finish("")
 	}
+	if errors.Is(err, jwt.ErrTokenMalformed) {
+		d := "not a JWT: " + strings.TrimPrefix(err.Error(), "token is malformed: ")
+		r.add("format", false, d, "The Authorization value is not a well-formed JWT ("+d+").")
+		return r.finish("")
+	}
+	r.add("format", true, "three base64url parts, JSON header and claims", "")
 	r.add("alg", true, "HS256", "")
 
 	c := readClaims(claims)
 	r.APIKey, r.ApplicationID, r.JTI = c.apiKey, c.appID, c.jti
-
-	secret, known := v.secretFor(c.apiKey)
 	switch {
 	case c.apiKey == "" && !known:
 		r.add("api_key", false, "no api_key claim and no default secret", "The token has no api_key claim and no default signature secret is configured, so there is no secret to check it with.")
@@ -228,9 +246,7 @@ func (v *Verifier) verifyJWT(req Request) Result {
 		}
 	}
 
-	// Signature (step 4): the library recomputes HMAC-SHA256 and compares in
-	// constant time (hmac.Equal).
-	sigOK := v.signatureMatches(token, secret)
+	sigOK := err == nil
 	if sigOK {
 		r.add("signature", true, "HS256 signature matches the signature secret", "")
 	} else {
@@ -379,6 +395,16 @@ func (v *Verifier) explainBadSignature(token, apiKey string) string {
 		}
 	}
 	return fmt.Sprintf("The signature was made with a different secret than the signature secret configured for api_key %s, or the token was altered after signing (did you use the API secret instead of the signature secret?).", orNone(apiKey))
+}
+
+// errNoSecret is the key function's answer when no secret fits the api_key.
+var errNoSecret = errors.New("no signature secret for this api_key")
+
+func errString(err error) string {
+	if err == nil {
+		return "no header"
+	}
+	return err.Error()
 }
 
 // extractToken reads the token from an Authorization value: "Bearer <jwt>"
