@@ -244,6 +244,15 @@ func verifyCases() []verifyCase {
 		{name: "invalid alg HS512 with the right secret", req: func(t *testing.T) Request {
 			return postReq("Bearer "+makeToken(t, "HS512", baseClaims(body), secretMain), eventBody)
 		}, verdict: VerdictInvalid, failed: "alg", reason: "HS256 only"},
+		{name: "invalid unknown alg HS999", req: func(t *testing.T) Request {
+			h := b64([]byte(`{"alg":"HS999","typ":"JWT"}`))
+			p, _ := json.Marshal(baseClaims(body))
+			return postReq("Bearer "+h+"."+b64(p)+"."+b64(make([]byte, 32)), eventBody)
+		}, verdict: VerdictInvalid, failed: "alg", reason: "alg HS999"},
+		{name: "invalid alg missing from header", req: func(t *testing.T) Request {
+			p, _ := json.Marshal(baseClaims(body))
+			return postReq("Bearer "+b64([]byte(`{"typ":"JWT"}`))+"."+b64(p)+"."+b64(make([]byte, 32)), eventBody)
+		}, verdict: VerdictInvalid, failed: "alg", reason: "alg (missing)"},
 		{name: "invalid iss", req: postWith(bc("iss", "Nexmo"), secretMain), verdict: VerdictInvalid, failed: "iss", reason: `"Nexmo"`},
 		{name: "invalid application_id mismatch", cfg: func(c *VerifierConfig) { c.ApplicationID = "11111111-2222-4333-8444-555555555555" }, req: postWith(bc(), secretMain), verdict: VerdictInvalid, failed: "application_id", reason: "not to the configured application"},
 		{name: "invalid application_id missing when configured", cfg: func(c *VerifierConfig) { c.ApplicationID = testAppID }, req: postWith(bc("application_id", nil), secretMain), verdict: VerdictInvalid, failed: "application_id"},
