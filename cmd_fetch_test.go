@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
+	"log"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -237,4 +239,95 @@ func e2eWAV(t *testing.T) []byte {
 		t.Fatal(err)
 	}
 	return b
+}
+
+// TestFetchKilledMidBody kills a real `hookphone fetch` process with SIGKILL
+// while half of the body is on disk; the next run must download the whole
+// file (a miss), never serve the half as a hit.
+func TestFetchKilledMidBody(t *testing.T) {
+	ca, err := pki.NewCA("fetch kill CA", time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	leaf, err := ca.Issue("127.0.0.1", []string{"127.0.0.1"}, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wav := e2eWAV(t)
+	full := append(append([]byte(nil), wav...), bytes.Repeat([]byte{0}, 200_000)...) // pad the data so the half is large
+	half := len(full) / 2
+	var mu sync.Mutex
+	slow := true
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		s := slow
+		mu.Unlock()
+		w.Header().Set("Cache-Control", "max-age=3600")
+		w.Header().Set("Content-Type", "audio/wav")
+		w.Header().Set("Content-Length", fmt.Sprint(len(full)))
+		if !s {
+			w.Write(full)
+			return
+		}
+		w.Write(full[:half])
+		w.(http.Flusher).Flush()
+		<-r.Context().Done()
+	}))
+	srv.TLS = &tls.Config{Certificates: []tls.Certificate{leaf.TLS}}
+	srv.Config.ErrorLog = log.New(io.Discard, "", 0)
+	srv.StartTLS()
+	defer srv.Close()
+	dir := t.TempDir()
+	caFile := filepath.Join(dir, "ca.pem")
+	os.WriteFile(caFile, ca.CertPEM, 0o600)
+	env := append(os.Environ(), "XDG_CACHE_HOME="+filepath.Join(dir, "cache"), "XDG_DATA_HOME="+filepath.Join(dir, "data"), "XDG_CONFIG_HOME="+filepath.Join(dir, "config"))
+	url := srv.URL + "/slow.wav"
+
+	cmd := exec.Command(hookphoneBinary(t), "fetch", url, "--ca", caFile, "--json")
+	cmd.Env = env
+	var errb bytes.Buffer
+	cmd.Stderr = &errb
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	bodies := filepath.Join(dir, "cache", "hookphone", "streams", "bodies")
+	for deadline := time.Now().Add(60 * time.Second); bodyBytes(bodies) < int64(half); {
+		if time.Now().After(deadline) {
+			cmd.Process.Kill()
+			cmd.Wait()
+			t.Fatalf("no half body appeared in %s (stderr %q)", bodies, errb.String())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	cmd.Process.Kill() // SIGKILL
+	cmd.Wait()
+	if cmd.ProcessState.ExitCode() != -1 {
+		t.Fatalf("fetch was not killed by the signal: %v", cmd.ProcessState)
+	}
+
+	mu.Lock()
+	slow = false
+	mu.Unlock()
+	next := runFetchBinary(t, env, url, "--ca", caFile, "--json")
+	if next.code != 0 || next.result["status"] != "miss" || next.result["bytes"] != float64(len(full)) {
+		t.Fatalf("after kill -9: exit %d result %v stderr %q; want a miss of %d bytes", next.code, next.result, next.stderr, len(full))
+	}
+	if n := bodyBytes(bodies); n != int64(len(full)) {
+		t.Fatalf("%d bytes of bodies on disk, want exactly the one complete body (%d)", n, len(full))
+	}
+	hit := runFetchBinary(t, env, url, "--ca", caFile, "--json")
+	if hit.code != 0 || hit.result["status"] != "hit" {
+		t.Fatalf("third run: %v %q", hit.result, hit.stderr)
+	}
+}
+
+func bodyBytes(dir string) int64 {
+	des, _ := os.ReadDir(dir)
+	var n int64
+	for _, de := range des {
+		if fi, err := de.Info(); err == nil {
+			n += fi.Size()
+		}
+	}
+	return n
 }
