@@ -106,8 +106,10 @@ set-default-source %s
 	if err := os.WriteFile(pa, []byte(script), 0o600); err != nil {
 		t.Fatalf("testlab: %v", err)
 	}
+	// No CPU load limiter: on a loaded 2-core machine PulseAudio's own
+	// watchdog would otherwise kill the server in the middle of a test.
 	p.cmd = exec.Command("pulseaudio", "-n", "-F", pa, "--daemonize=no", "--exit-idle-time=-1",
-		"--use-pid-file=no", "--log-target=stderr", "--system=false")
+		"--use-pid-file=no", "--log-target=stderr", "--system=false", "--no-cpu-limit=true")
 	p.cmd.Env = p.daemonEnv()
 	p.cmd.Stdout, p.cmd.Stderr = p.log, p.log
 	p.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGTERM}

@@ -58,7 +58,7 @@ load-module module-remap-source source_name=vmic master=lab.monitor channels=1 c
 set-default-sink vspk
 set-default-source vmic
 EOF
-pulseaudio -n -F "$work/lab.pa" --daemonize=no --exit-idle-time=-1 --use-pid-file=no \
+pulseaudio -n -F "$work/lab.pa" --daemonize=no --exit-idle-time=-1 --use-pid-file=no --no-cpu-limit=true \
   --log-target=file:"$work/pulse.log" --system=false &
 pids+=($!)
 export PULSE_SERVER=unix:$XDG_RUNTIME_DIR/pulse/native
