@@ -197,6 +197,22 @@ func TestHeaderScenarios(t *testing.T) {
 			}},
 			{status: StatusHit, freshFor: 60, stored: true, requests: 0},
 		}},
+		{name: "304 naming another ETag selects nothing: refetch whole", handle: func(n int, w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Cache-Control", "max-age=60")
+			if r.Header.Get("If-None-Match") != "" {
+				w.Header().Set("ETag", `"other"`)
+				w.WriteHeader(http.StatusNotModified)
+				return
+			}
+			serve(w, body2, "ETag", `"v9"`)
+		}, steps: []step{
+			{status: StatusMiss, freshFor: 60, stored: true, requests: 1},
+			{advance: 2 * time.Minute, status: StatusMiss, freshFor: 60, stored: true, requests: 2, ifNone: "", check: func(t *testing.T, r Report) {
+				if r.Bytes != int64(len(body2)) || r.ETag != `"v9"` {
+					t.Errorf("bytes %d etag %q", r.Bytes, r.ETag)
+				}
+			}},
+		}},
 		{name: "Vary match", handle: func(n int, w http.ResponseWriter, r *http.Request) {
 			serve(w, body, "Cache-Control", "max-age=300", "Vary", "Accept-Language")
 		}, steps: []step{
