@@ -8,9 +8,14 @@ import (
 	"crypto/sha512"
 	"crypto/subtle"
 	"encoding/hex"
+	"encoding/json"
+	"fmt"
 	"hash"
+	"mime"
 	"sort"
+	"strconv"
 	"strings"
+	"time"
 )
 
 // SigMethod is a legacy SMS signing method chosen in the dashboard (SPEC §2).
@@ -113,4 +118,111 @@ func legacySignature(base string, method SigMethod, secret string) string {
 // (Vonage sends HMACs in upper case, SDKs differ: SPEC §2).
 func hexEqualFold(a, b string) bool {
 	return subtle.ConstantTimeCompare([]byte(strings.ToLower(a)), []byte(strings.ToLower(b))) == 1
+}
+
+// legacyParams returns the parameters of a legacy-signed request (one that
+// carries sig), from the query, a form body or a flat JSON body, and where
+// they came from; nil when there is no sig parameter.
+func legacyParams(req Request) ([]queryParam, string) {
+	has := func(ps []queryParam) bool {
+		for _, p := range ps {
+			if p.name == "sig" {
+				return true
+			}
+		}
+		return false
+	}
+	if q := parseOrderedQuery(req.RawQuery); has(q) {
+		return q, "query"
+	}
+	if len(req.Body) == 0 {
+		return nil, ""
+	}
+	if isFormContentType(req.ContentType) {
+		if f := parseOrderedQuery(string(req.Body)); has(f) {
+			return f, "form body"
+		}
+		return nil, ""
+	}
+	mt, _, _ := mime.ParseMediaType(req.ContentType)
+	if mt != "" && mt != "application/json" {
+		return nil, ""
+	}
+	var obj map[string]any
+	dec := json.NewDecoder(strings.NewReader(string(req.Body)))
+	dec.UseNumber()
+	if dec.Decode(&obj) != nil {
+		return nil, ""
+	}
+	if _, ok := obj["sig"]; !ok {
+		return nil, ""
+	}
+	var ps []queryParam
+	for k, v := range obj {
+		switch t := v.(type) {
+		case string:
+			ps = append(ps, queryParam{k, t})
+		case json.Number:
+			ps = append(ps, queryParam{k, t.String()})
+		case bool:
+			ps = append(ps, queryParam{k, strconv.FormatBool(t)})
+		}
+	}
+	return ps, "JSON body"
+}
+
+// verifySig checks a legacy SMS signature with every method (SPEC §2).
+func (v *Verifier) verifySig(params []queryParam, src string) Result {
+	r := Result{Scheme: SchemeSig}
+	var sig, ts, apiKey string
+	for _, p := range params {
+		switch p.name {
+		case "sig":
+			sig = p.value
+		case "timestamp":
+			ts = p.value
+		case "api-key", "api_key":
+			apiKey = p.value
+		}
+	}
+	r.APIKey = apiKey
+	r.add("sig_present", true, "sig parameter in the "+src, "")
+	secret, known := v.secretFor(apiKey)
+	if !known {
+		r.add("secret", false, "no signature secret configured", "No signature secret is configured to check this legacy sig with.")
+		return r.finish("")
+	}
+	now := v.cfg.Now()
+	n, err := strconv.ParseInt(ts, 10, 64)
+	switch {
+	case ts == "":
+		r.add("timestamp", false, "no timestamp parameter", "The legacy-signed request has no timestamp parameter, so its age cannot be checked.")
+	case err != nil:
+		r.add("timestamp", false, fmt.Sprintf("timestamp %q is not Unix seconds", ts), fmt.Sprintf("The timestamp parameter %q is not a Unix time in seconds.", ts))
+	default:
+		skew := now.Sub(time.Unix(n, 0))
+		r.IssuedAt = time.Unix(n, 0)
+		r.SkewSeconds = skew.Seconds()
+		d := fmt.Sprintf("signed %s (window ±%s)", ago(skew), span(legacyWindow))
+		if skew > legacyWindow || skew < -legacyWindow {
+			r.add("timestamp", false, d, fmt.Sprintf("The request was signed %s, outside the ±5 min window.", ago(skew)))
+		} else {
+			r.add("timestamp", true, d, "")
+		}
+	}
+	base := sigBaseString(params)
+	matched := ""
+	for _, m := range AllSigMethods {
+		if hexEqualFold(legacySignature(base, m, secret), sig) && matched == "" {
+			matched = m.String()
+		}
+	}
+	if matched != "" {
+		r.SigMethod = matched
+		r.add("sig", true, "matches method "+matched, "")
+	} else {
+		r.add("sig", false, "matches none of md5hash, md5, sha1, sha256, sha512 with the configured secret",
+			"The sig parameter matches no signing method with the configured signature secret: the secret is wrong or a parameter was changed after signing.")
+	}
+	return r.finish(fmt.Sprintf("Genuine legacy signature (method %s) made %s.", matched, ago(r.SkewDuration())))
 }

@@ -4,11 +4,9 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
-	"mime"
 	"sort"
 	"strconv"
 	"strings"
@@ -397,112 +395,6 @@ func (v *Verifier) explainBadSignature(token, apiKey string) string {
 	return fmt.Sprintf("The signature was made with a different secret than the signature secret configured for api_key %s, or the token was altered after signing (did you use the API secret instead of the signature secret?).", orNone(apiKey))
 }
 
-// errNoSecret is the key function's answer when no secret fits the api_key.
-var errNoSecret = errors.New("no signature secret for this api_key")
-
-func errString(err error) string {
-	if err == nil {
-		return "no header"
-	}
-	return err.Error()
-}
-
-// extractToken reads the token from an Authorization value: "Bearer <jwt>"
-// with the scheme compared case-insensitively, or a bare token (SPEC §1.1).
-func extractToken(auth string) (token, form string, err error) {
-	auth = strings.TrimSpace(auth)
-	if auth == "" {
-		return "", "", errors.New("the header is empty")
-	}
-	if len(auth) > maxTokenBytes {
-		return "", "", fmt.Errorf("the value is %d bytes, larger than the %d bytes a webhook token can be", len(auth), maxTokenBytes)
-	}
-	scheme, rest, hasSpace := strings.Cut(auth, " ")
-	if !hasSpace && strings.EqualFold(auth, "bearer") {
-		return "", "", errors.New("\"Bearer\" is followed by no token")
-	}
-	if !hasSpace {
-		return auth, "bare token (no Bearer scheme word)", nil
-	}
-	if !strings.EqualFold(scheme, "bearer") {
-		return "", "", fmt.Errorf("it uses the %q scheme, not Bearer", scheme)
-	}
-	rest = strings.TrimSpace(rest)
-	if rest == "" {
-		return "", "", errors.New("\"Bearer\" is followed by no token")
-	}
-	return rest, fmt.Sprintf("%s <token>", scheme), nil
-}
-
-// tokenClaims are the claims the verifier reads, decoded tolerantly.
-type tokenClaims struct {
-	iss, apiKey, appID, jti, payloadHash string
-	payloadHashSet                       bool
-	iat, exp, nbf                        time.Time
-	iatErr, expErr, nbfErr               string
-	hasExp, hasNbf                       bool
-}
-
-func readClaims(m jwt.MapClaims) tokenClaims {
-	var c tokenClaims
-	c.iss = claimString(m, "iss")
-	c.apiKey = claimString(m, "api_key")
-	c.appID = claimString(m, "application_id")
-	c.jti = claimString(m, "jti")
-	if ph, ok := m["payload_hash"]; ok {
-		c.payloadHash, c.payloadHashSet = fmt.Sprint(ph), true
-	}
-	c.iat, c.iatErr = claimTime(m, "iat")
-	if _, ok := m["exp"]; ok {
-		c.hasExp = true
-		c.exp, c.expErr = claimTime(m, "exp")
-	}
-	if _, ok := m["nbf"]; ok {
-		c.hasNbf = true
-		c.nbf, c.nbfErr = claimTime(m, "nbf")
-	}
-	return c
-}
-
-func claimString(m jwt.MapClaims, k string) string {
-	switch t := m[k].(type) {
-	case string:
-		return t
-	case nil:
-		return ""
-	default:
-		return fmt.Sprint(t)
-	}
-}
-
-// claimTime reads a NumericDate claim (Unix seconds, RFC 7519 §2).
-func claimTime(m jwt.MapClaims, k string) (time.Time, string) {
-	raw, ok := m[k]
-	if !ok {
-		return time.Time{}, "is missing"
-	}
-	var f float64
-	switch t := raw.(type) {
-	case json.Number:
-		x, err := t.Float64()
-		if err != nil {
-			return time.Time{}, fmt.Sprintf("%q is not a number", t)
-		}
-		f = x
-	case float64:
-		f = t
-	case string:
-		return time.Time{}, fmt.Sprintf("is the string %q, not a number of seconds", t)
-	default:
-		return time.Time{}, fmt.Sprintf("has type %T, not a number of seconds", raw)
-	}
-	if math.IsNaN(f) || math.IsInf(f, 0) || f < 0 || f > 1e11 {
-		return time.Time{}, fmt.Sprintf("%v is not a plausible Unix time in seconds", f)
-	}
-	sec, frac := math.Modf(f)
-	return time.Unix(int64(sec), int64(frac*1e9)), ""
-}
-
 // ago renders a signed duration as "14 min ago" / "6 min in the future".
 func ago(d time.Duration) string {
 	future := d < 0
@@ -542,113 +434,6 @@ func orNone(s string) string {
 		return "(none)"
 	}
 	return s
-}
-
-// legacyParams returns the parameters of a legacy-signed request (one that
-// carries sig), from the query, a form body or a flat JSON body, and where
-// they came from; nil when there is no sig parameter.
-func legacyParams(req Request) ([]queryParam, string) {
-	has := func(ps []queryParam) bool {
-		for _, p := range ps {
-			if p.name == "sig" {
-				return true
-			}
-		}
-		return false
-	}
-	if q := parseOrderedQuery(req.RawQuery); has(q) {
-		return q, "query"
-	}
-	if len(req.Body) == 0 {
-		return nil, ""
-	}
-	if isFormContentType(req.ContentType) {
-		if f := parseOrderedQuery(string(req.Body)); has(f) {
-			return f, "form body"
-		}
-		return nil, ""
-	}
-	mt, _, _ := mime.ParseMediaType(req.ContentType)
-	if mt != "" && mt != "application/json" {
-		return nil, ""
-	}
-	var obj map[string]any
-	dec := json.NewDecoder(strings.NewReader(string(req.Body)))
-	dec.UseNumber()
-	if dec.Decode(&obj) != nil {
-		return nil, ""
-	}
-	if _, ok := obj["sig"]; !ok {
-		return nil, ""
-	}
-	var ps []queryParam
-	for k, v := range obj {
-		switch t := v.(type) {
-		case string:
-			ps = append(ps, queryParam{k, t})
-		case json.Number:
-			ps = append(ps, queryParam{k, t.String()})
-		case bool:
-			ps = append(ps, queryParam{k, strconv.FormatBool(t)})
-		}
-	}
-	return ps, "JSON body"
-}
-
-// verifySig checks a legacy SMS signature with every method (SPEC §2).
-func (v *Verifier) verifySig(params []queryParam, src string) Result {
-	r := Result{Scheme: SchemeSig}
-	var sig, ts, apiKey string
-	for _, p := range params {
-		switch p.name {
-		case "sig":
-			sig = p.value
-		case "timestamp":
-			ts = p.value
-		case "api-key", "api_key":
-			apiKey = p.value
-		}
-	}
-	r.APIKey = apiKey
-	r.add("sig_present", true, "sig parameter in the "+src, "")
-	secret, known := v.secretFor(apiKey)
-	if !known {
-		r.add("secret", false, "no signature secret configured", "No signature secret is configured to check this legacy sig with.")
-		return r.finish("")
-	}
-	now := v.cfg.Now()
-	n, err := strconv.ParseInt(ts, 10, 64)
-	switch {
-	case ts == "":
-		r.add("timestamp", false, "no timestamp parameter", "The legacy-signed request has no timestamp parameter, so its age cannot be checked.")
-	case err != nil:
-		r.add("timestamp", false, fmt.Sprintf("timestamp %q is not Unix seconds", ts), fmt.Sprintf("The timestamp parameter %q is not a Unix time in seconds.", ts))
-	default:
-		skew := now.Sub(time.Unix(n, 0))
-		r.IssuedAt = time.Unix(n, 0)
-		r.SkewSeconds = skew.Seconds()
-		d := fmt.Sprintf("signed %s (window ±%s)", ago(skew), span(legacyWindow))
-		if skew > legacyWindow || skew < -legacyWindow {
-			r.add("timestamp", false, d, fmt.Sprintf("The request was signed %s, outside the ±5 min window.", ago(skew)))
-		} else {
-			r.add("timestamp", true, d, "")
-		}
-	}
-	base := sigBaseString(params)
-	matched := ""
-	for _, m := range AllSigMethods {
-		if hexEqualFold(legacySignature(base, m, secret), sig) && matched == "" {
-			matched = m.String()
-		}
-	}
-	if matched != "" {
-		r.SigMethod = matched
-		r.add("sig", true, "matches method "+matched, "")
-	} else {
-		r.add("sig", false, "matches none of md5hash, md5, sha1, sha256, sha512 with the configured secret",
-			"The sig parameter matches no signing method with the configured signature secret: the secret is wrong or a parameter was changed after signing.")
-	}
-	return r.finish(fmt.Sprintf("Genuine legacy signature (method %s) made %s.", matched, ago(r.SkewDuration())))
 }
 
 // SkewDuration returns SkewSeconds as a duration.

@@ -66,6 +66,8 @@ type Cache struct {
 
 	mu      sync.Mutex
 	flights map[string]*flight
+	closed  bool
+	running sync.WaitGroup // flights in progress; Close waits for them
 	peaksMu sync.Mutex
 }
 
@@ -164,8 +166,17 @@ func rootPool(caFile string, caPEM []byte) (*x509.CertPool, error) {
 	return roots, nil
 }
 
-// Close releases the database and idle connections.
+// Close waits for fetches in progress (each is bounded by Options.Timeout),
+// then releases the database and idle connections. Fetches after Close fail.
 func (c *Cache) Close() error {
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		return nil
+	}
+	c.closed = true
+	c.mu.Unlock()
+	c.running.Wait()
 	c.client.CloseIdleConnections()
 	return c.store.close()
 }
@@ -226,13 +237,19 @@ func (c *Cache) Fetch(ctx context.Context, rawURL string, opts ...FetchOption) (
 	flightKey := key + "\x00" + fmt.Sprint(req.force) + "\x00" + headerKey(req.header)
 
 	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		return nil, fmt.Errorf("fetch %s: %w", RedactURL(key), ErrClosed)
+	}
 	f, ok := c.flights[flightKey]
 	if !ok {
 		f = &flight{done: make(chan struct{})}
 		c.flights[flightKey] = f
+		c.running.Add(1)
 		// The shared exchange must outlive any one caller's cancellation.
 		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), c.opts.Timeout)
 		go func() {
+			defer c.running.Done()
 			defer cancel()
 			f.res, f.err = c.fetch(fctx, key, req)
 			c.mu.Lock()

@@ -21,6 +21,9 @@ var (
 	// ErrTLS marks certificate and handshake failures.
 	ErrTLS = errors.New("TLS failure")
 
+	// ErrClosed means the Cache was closed.
+	ErrClosed = errors.New("stream cache closed")
+
 	errTooManyRedirects = errors.New("too many redirects")
 )
 

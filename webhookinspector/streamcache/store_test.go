@@ -356,3 +356,39 @@ func TestPasswordNotInErrors(t *testing.T) {
 		t.Fatalf("RedactURL(%q) = %q", u, RedactURL(u))
 	}
 }
+
+func TestCloseWaitsForFetches(t *testing.T) {
+	o := newOrigin(t, nil, nil)
+	release := make(chan struct{})
+	o.setHandler(func(n int, w http.ResponseWriter, r *http.Request) {
+		<-release
+		serve(w, testWAV(t, 1), "Cache-Control", "max-age=60")
+	})
+	c, err := Open(context.Background(), Options{Dir: t.TempDir(), CAPEM: o.ca.CertPEM})
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		_, err := c.Fetch(context.Background(), o.url("/w.wav"))
+		done <- err
+	}()
+	for deadline := time.Now().Add(30 * time.Second); len(o.requests()) == 0; {
+		if time.Now().After(deadline) {
+			t.Fatal("the fetch never reached the origin")
+		}
+		time.Sleep(time.Millisecond)
+	}
+	closed := make(chan error, 1)
+	go func() { closed <- c.Close() }()
+	close(release)
+	if err := <-done; err != nil {
+		t.Fatalf("a fetch in progress failed because of Close: %v", err)
+	}
+	if err := <-closed; err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Fetch(context.Background(), o.url("/w.wav")); !errors.Is(err, ErrClosed) {
+		t.Fatalf("fetch after Close: %v", err)
+	}
+}
