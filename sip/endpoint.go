@@ -232,6 +232,10 @@ func (e *Endpoint) Connect(ctx context.Context) (*Flow, error) {
 	}
 	f := newFlow(id, tc, e.Account.PinnedSHA256, e.trace)
 	f.TLS.ServerName = e.tlsConf.ServerName
+	select { // a signal left by an earlier Connect that timed out
+	case <-e.listener.pooled:
+	default:
+	}
 	select {
 	case e.listener.handoff <- f.conn:
 	case <-ctx.Done():

@@ -201,7 +201,10 @@ func newFlowListener() *flowListener {
 // Accept returns the next flow to pool.
 func (l *flowListener) Accept() (net.Conn, error) {
 	if l.gave.Swap(false) {
-		l.pooled <- struct{}{}
+		select { // never block sipgo's accept loop on a Connect that gave up waiting
+		case l.pooled <- struct{}{}:
+		default:
+		}
 	}
 	select {
 	case c := <-l.handoff:
