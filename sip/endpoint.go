@@ -232,10 +232,6 @@ func (e *Endpoint) Connect(ctx context.Context) (*Flow, error) {
 	}
 	f := newFlow(id, tc, e.Account.PinnedSHA256, e.trace)
 	f.TLS.ServerName = e.tlsConf.ServerName
-	select { // a signal left by an earlier Connect that timed out
-	case <-e.listener.pooled:
-	default:
-	}
 	select {
 	case e.listener.handoff <- f.conn:
 	case <-ctx.Done():
@@ -243,7 +239,7 @@ func (e *Endpoint) Connect(ctx context.Context) (*Flow, error) {
 		return nil, fmt.Errorf("connect %s: hand flow to sipgo: %w", addr, ctx.Err())
 	}
 	select {
-	case <-e.listener.pooled:
+	case <-f.conn.pooled:
 	case <-ctx.Done():
 		tc.Close()
 		return nil, fmt.Errorf("connect %s: hand flow to sipgo: %w", addr, ctx.Err())

@@ -120,10 +120,13 @@ type tracedConn struct {
 	trace   *Trace
 	in, out framer
 	wmu     sync.Mutex
+	// pooled is closed once sipgo has put the connection in its pool.
+	pooled     chan struct{}
+	pooledOnce sync.Once
 }
 
 func newTracedConn(c net.Conn, f *Flow, trace *Trace) *tracedConn {
-	t := &tracedConn{Conn: c, flow: f, trace: trace}
+	t := &tracedConn{Conn: c, flow: f, trace: trace, pooled: make(chan struct{})}
 	t.in.onMsg = func(raw []byte) { t.record(DirReceived, raw) }
 	t.in.onCRLF = func(n int) {
 		if n == 2 {
@@ -178,37 +181,34 @@ func (t *tracedConn) Close() error {
 
 // flowListener hands flows Hookphone dialled to sipgo's TLS transport as if
 // they had been accepted, so sipgo pools them under the server's address and
-// reuses them for every request and response. Accept returning for the next
-// flow proves that sipgo has pooled the previous one.
+// reuses them for every request and response. sipgo's accept loop pools each
+// connection before calling Accept again, so the next Accept call marks the
+// previous connection pooled.
 type flowListener struct {
 	addr      net.Addr
-	handoff   chan net.Conn
-	pooled    chan struct{}
+	handoff   chan *tracedConn
 	closed    chan struct{}
 	closeOnce sync.Once
-	gave      atomic.Bool
+	last      *tracedConn // touched only by sipgo's accept goroutine
 }
 
 func newFlowListener() *flowListener {
 	return &flowListener{
 		addr:    &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 0},
-		handoff: make(chan net.Conn),
-		pooled:  make(chan struct{}, 1),
+		handoff: make(chan *tracedConn),
 		closed:  make(chan struct{}),
 	}
 }
 
 // Accept returns the next flow to pool.
 func (l *flowListener) Accept() (net.Conn, error) {
-	if l.gave.Swap(false) {
-		select { // never block sipgo's accept loop on a Connect that gave up waiting
-		case l.pooled <- struct{}{}:
-		default:
-		}
+	if l.last != nil {
+		l.last.pooledOnce.Do(func() { close(l.last.pooled) })
+		l.last = nil
 	}
 	select {
 	case c := <-l.handoff:
-		l.gave.Store(true)
+		l.last = c
 		return c, nil
 	case <-l.closed:
 		return nil, net.ErrClosed
