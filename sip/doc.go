@@ -31,9 +31,22 @@
 // exponentially (with jitter, capped at 5 minutes) on failures, and gives up
 // for good on a wrong password (401/403 after authenticating).
 //
+// # Trunks
+//
+// A trunk account ([ModeTrunk]) never registers: [Trunk] keeps its flow open
+// and alive (states connecting/connected), [Endpoint.Do] and the dialog layer
+// answer digest challenges on each request, and [Endpoint.Listen] takes
+// inbound calls on a TLS listener whose certificate
+// [LoadOrCreateListenerCert] makes and keeps on first use. [KeepAlive] is the
+// RFC 5626 keep-alive both modes use.
+//
 // # Trace
 //
 // A [Trace] records every SIP message sent and received on the flows it is
 // given, grouped by Call-ID, bounded in memory and optionally persisted with a
-// [TraceStore]. Digest responses and SDES keys are redacted unless revealed.
+// [TraceStore] (only redacted text reaches the disk). Digest responses and
+// SDES keys are redacted unless revealed; [Export] writes a trace as text.
+//
+// Package siptest has an in-process registrar and a fake [Clock] for tests;
+// internal/testlab runs a real Kamailio.
 package sip
