@@ -30,5 +30,8 @@ func (SystemClock) NewTimer(d time.Duration) Timer { return sysTimer{time.NewTim
 
 type sysTimer struct{ t *time.Timer }
 
+// C is the timer's channel.
 func (s sysTimer) C() <-chan time.Time { return s.t.C }
-func (s sysTimer) Stop() bool          { return s.t.Stop() }
+
+// Stop stops the timer.
+func (s sysTimer) Stop() bool { return s.t.Stop() }

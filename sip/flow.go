@@ -215,9 +215,11 @@ func (l *flowListener) Accept() (net.Conn, error) {
 	}
 }
 
+// Close stops Accept (net.Listener).
 func (l *flowListener) Close() error {
 	l.closeOnce.Do(func() { close(l.closed) })
 	return nil
 }
 
+// Addr is a placeholder address (net.Listener); flows carry their own.
 func (l *flowListener) Addr() net.Addr { return l.addr }

@@ -143,6 +143,7 @@ type RegisterError struct {
 	RetryAfter time.Duration
 }
 
+// Error says which AOR failed and why.
 func (e *RegisterError) Error() string {
 	if e.Err != nil {
 		return fmt.Sprintf("register %s: %s: %v", e.AOR, e.Reason, e.Err)

@@ -51,8 +51,10 @@ func (c *Clock) NewTimer(d time.Duration) sip.Timer {
 	return t
 }
 
+// C delivers the fake time when the timer fires.
 func (t *timer) C() <-chan time.Time { return t.ch }
 
+// Stop cancels the timer; false if it already fired or was stopped.
 func (t *timer) Stop() bool {
 	t.c.mu.Lock()
 	defer t.c.mu.Unlock()

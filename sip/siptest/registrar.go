@@ -303,6 +303,7 @@ type ctlListener struct {
 	r *Registrar
 }
 
+// Accept records each accepted connection.
 func (l *ctlListener) Accept() (net.Conn, error) {
 	c, err := l.Listener.Accept()
 	if err != nil {
@@ -322,6 +323,7 @@ type ctlConn struct {
 	silent bool
 }
 
+// Write drops the bytes while the connection is silenced.
 func (c *ctlConn) Write(b []byte) (int, error) {
 	c.mu.Lock()
 	silent := c.silent
