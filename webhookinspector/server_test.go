@@ -455,6 +455,14 @@ func TestWatchdogAndSubscribe(t *testing.T) {
 			warnings = append(warnings, n.Warning.CallID)
 		}
 	}
+	// A call whose webhook arrived before CallStarted raises nothing either.
+	ts.srv.CallStarted("u-9", time.Now())
+	time.Sleep(2500 * time.Millisecond)
+	for len(notices) > 0 {
+		if n := <-notices; n.Warning != nil {
+			warnings = append(warnings, n.Warning.CallID)
+		}
+	}
 	if !gotCapture || len(warnings) != 1 || warnings[0] != "call-quiet" {
 		t.Fatalf("capture %v warnings %v", gotCapture, warnings)
 	}

@@ -14,11 +14,17 @@ type watchdog struct {
 
 	mu      sync.Mutex
 	pending map[string]*time.Timer
-	closed  bool
+	// recent remembers ids webhooks already arrived for, so a call whose
+	// answer webhook beats CallStarted raises no warning. Bounded.
+	recent map[string]time.Time
+	closed bool
 }
 
+// maxRecent bounds the ids remembered for early webhooks.
+const maxRecent = 4096
+
 func newWatchdog(timeout time.Duration, emit func(Notice)) *watchdog {
-	return &watchdog{timeout: timeout, emit: emit, pending: map[string]*time.Timer{}}
+	return &watchdog{timeout: timeout, emit: emit, pending: map[string]*time.Timer{}, recent: map[string]time.Time{}}
 }
 
 func (w *watchdog) started(callID string, at time.Time) {
@@ -29,6 +35,9 @@ func (w *watchdog) started(callID string, at time.Time) {
 	defer w.mu.Unlock()
 	if w.closed {
 		return
+	}
+	if _, ok := w.recent[callID]; ok {
+		return // its webhook already came
 	}
 	if old, ok := w.pending[callID]; ok {
 		old.Stop()
@@ -55,11 +64,19 @@ func (w *watchdog) started(callID string, at time.Time) {
 func (w *watchdog) seen(s Summary) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	now := time.Now()
 	for _, id := range []string{s.CallID, s.UUID, s.ConversationUUID} {
-		if t, ok := w.pending[id]; ok && id != "" {
+		if id == "" {
+			continue
+		}
+		if t, ok := w.pending[id]; ok {
 			t.Stop()
 			delete(w.pending, id)
 		}
+		if len(w.recent) >= maxRecent {
+			clear(w.recent) // rare: thousands of calls; forgetting only risks a spurious warning
+		}
+		w.recent[id] = now
 	}
 }
 
