@@ -477,46 +477,74 @@ func (g *mosGraph) add(m float64) {
 // CreateRenderer builds the graph's renderer.
 func (g *mosGraph) CreateRenderer() fyne.WidgetRenderer {
 	r := &mosRenderer{g: g, bg: canvas.NewRectangle(theme.Color(theme.ColorNameInputBackground))}
-	r.Refresh()
+	r.place()
 	return r
 }
 
 type mosRenderer struct {
-	g     *mosGraph
-	bg    *canvas.Rectangle
-	lines []fyne.CanvasObject
-	size  fyne.Size
+	g    *mosGraph
+	bg   *canvas.Rectangle
+	ref  *canvas.Line   // the MOS 4 ("good") reference line
+	segs []*canvas.Line // a pool, grown as the call goes on, never rebuilt
+	objs []fyne.CanvasObject
+	size fyne.Size
 }
 
 func (r *mosRenderer) Destroy() {}
 
-func (r *mosRenderer) Layout(s fyne.Size) { r.size = s; r.bg.Resize(s); r.Refresh() }
+// Layout places the lines for a new size (no new objects: creating objects
+// while laying out makes the driver lay out again, every frame).
+func (r *mosRenderer) Layout(s fyne.Size) {
+	if s == r.size {
+		return
+	}
+	r.size = s
+	r.bg.Resize(s)
+	r.place()
+}
 
 func (r *mosRenderer) MinSize() fyne.Size { return fyne.NewSize(200, 56) }
 
-func (r *mosRenderer) Objects() []fyne.CanvasObject {
-	return append([]fyne.CanvasObject{r.bg}, r.lines...)
+func (r *mosRenderer) Objects() []fyne.CanvasObject { return r.objs }
+
+// Refresh follows new samples: grows the pool if needed and moves the lines.
+func (r *mosRenderer) Refresh() {
+	r.place()
+	for _, o := range r.objs {
+		o.Refresh()
+	}
 }
 
-func (r *mosRenderer) Refresh() {
-	r.lines = r.lines[:0]
+func (r *mosRenderer) place() {
+	if r.ref == nil {
+		r.ref = canvas.NewLine(color.NRGBA{R: 0x80, G: 0x80, B: 0x80, A: 0x60})
+		r.objs = []fyne.CanvasObject{r.bg, r.ref}
+	}
 	p := r.g.points
 	w, h := r.size.Width, r.size.Height
 	y := func(m float64) float32 { return h - 4 - float32((min(max(m, 1), 5)-1)/4)*(h-8) }
-	good := canvas.NewLine(color.NRGBA{R: 0x80, G: 0x80, B: 0x80, A: 0x60})
-	good.Position1, good.Position2 = fyne.NewPos(0, y(4)), fyne.NewPos(w, y(4))
-	r.lines = append(r.lines, good)
-	if len(p) >= 2 && w > 0 {
-		step := w / float32(len(p)-1)
-		for i := 1; i < len(p); i++ {
-			l := canvas.NewLine(mosColour(p[i]))
-			l.StrokeWidth = 2
-			l.Position1 = fyne.NewPos(step*float32(i-1), y(p[i-1]))
-			l.Position2 = fyne.NewPos(step*float32(i), y(p[i]))
-			r.lines = append(r.lines, l)
-		}
+	r.ref.Position1, r.ref.Position2 = fyne.NewPos(0, y(4)), fyne.NewPos(w, y(4))
+	n := max(len(p)-1, 0)
+	for len(r.segs) < n {
+		l := canvas.NewLine(lockGreen)
+		l.StrokeWidth = 2
+		r.segs = append(r.segs, l)
+		r.objs = append(r.objs, l)
 	}
-	r.bg.Refresh()
+	step := float32(0)
+	if n > 0 {
+		step = w / float32(n)
+	}
+	for i, l := range r.segs {
+		if i >= n || w <= 0 {
+			l.Hidden = true
+			continue
+		}
+		l.Hidden = false
+		l.StrokeColor = mosColour(p[i+1])
+		l.Position1 = fyne.NewPos(step*float32(i), y(p[i]))
+		l.Position2 = fyne.NewPos(step*float32(i+1), y(p[i+1]))
+	}
 }
 
 // mosColour is green for good (≥4), amber for fair (≥3.6), red below.
@@ -562,11 +590,17 @@ type meterRenderer struct {
 func (r *meterRenderer) Destroy() {}
 func (r *meterRenderer) Layout(s fyne.Size) {
 	r.size = s
-	r.Refresh()
+	r.place()
 }
 func (r *meterRenderer) MinSize() fyne.Size           { return fyne.NewSize(120, 12) }
 func (r *meterRenderer) Objects() []fyne.CanvasObject { return []fyne.CanvasObject{r.m.bg, r.m.bar} }
 func (r *meterRenderer) Refresh() {
+	r.place()
+	r.m.bg.Refresh()
+	r.m.bar.Refresh()
+}
+
+func (r *meterRenderer) place() {
 	h := min(r.size.Height, 12)
 	y := (r.size.Height - h) / 2
 	r.m.bg.Move(fyne.NewPos(0, y))
@@ -578,6 +612,4 @@ func (r *meterRenderer) Refresh() {
 	} else {
 		r.m.bar.FillColor = lockGreen
 	}
-	r.m.bg.Refresh()
-	r.m.bar.Refresh()
 }

@@ -342,42 +342,70 @@ func (w *waveform) set(p []float32) { w.peaks = p; w.Refresh() }
 // CreateRenderer builds the waveform's renderer.
 func (w *waveform) CreateRenderer() fyne.WidgetRenderer {
 	r := &waveRenderer{w: w, bg: canvas.NewRectangle(theme.Color(theme.ColorNameInputBackground))}
+	r.place()
 	return r
 }
 
 type waveRenderer struct {
 	w    *waveform
 	bg   *canvas.Rectangle
-	bars []fyne.CanvasObject
+	bars []*canvas.Rectangle // a pool: objects are never created while laying out
+	objs []fyne.CanvasObject
 	size fyne.Size
 }
 
 func (r *waveRenderer) Destroy() {}
 
-func (r *waveRenderer) Layout(s fyne.Size) { r.size = s; r.bg.Resize(s); r.Refresh() }
+func (r *waveRenderer) Layout(s fyne.Size) {
+	if s == r.size {
+		return
+	}
+	r.size = s
+	r.bg.Resize(s)
+	r.place()
+}
 
 func (r *waveRenderer) MinSize() fyne.Size { return fyne.NewSize(240, 72) }
 
-func (r *waveRenderer) Objects() []fyne.CanvasObject {
-	return append([]fyne.CanvasObject{r.bg}, r.bars...)
-}
+func (r *waveRenderer) Objects() []fyne.CanvasObject { return r.objs }
 
 func (r *waveRenderer) Refresh() {
-	r.bars = r.bars[:0]
-	p := r.w.peaks
-	if len(p) > 0 && r.size.Width > 0 {
-		n := min(len(p), int(r.size.Width/2))
-		step := r.size.Width / float32(n)
-		mid := r.size.Height / 2
-		col := theme.Color(theme.ColorNamePrimary)
-		for i := 0; i < n; i++ {
-			v := p[i*len(p)/n]
-			h := max(v*(r.size.Height-6), 1)
-			bar := canvas.NewRectangle(col)
-			bar.Move(fyne.NewPos(float32(i)*step, mid-h/2))
-			bar.Resize(fyne.NewSize(max(step*0.7, 1), h))
-			r.bars = append(r.bars, bar)
-		}
+	r.place()
+	for _, o := range r.objs {
+		o.Refresh()
 	}
-	r.bg.Refresh()
+}
+
+// place draws at most one bar per two pixels, spread over the width.
+func (r *waveRenderer) place() {
+	if r.objs == nil {
+		r.objs = []fyne.CanvasObject{r.bg}
+	}
+	p := r.w.peaks
+	n := 0
+	if len(p) > 0 && r.size.Width > 0 {
+		n = min(len(p), int(r.size.Width/2))
+	}
+	col := theme.Color(theme.ColorNamePrimary)
+	for len(r.bars) < n {
+		b := canvas.NewRectangle(col)
+		r.bars = append(r.bars, b)
+		r.objs = append(r.objs, b)
+	}
+	mid := r.size.Height / 2
+	step := float32(0)
+	if n > 0 {
+		step = r.size.Width / float32(n)
+	}
+	for i, bar := range r.bars {
+		if i >= n {
+			bar.Hidden = true
+			continue
+		}
+		v := p[i*len(p)/n]
+		h := max(v*(r.size.Height-6), 1)
+		bar.Hidden = false
+		bar.Move(fyne.NewPos(float32(i)*step, mid-h/2))
+		bar.Resize(fyne.NewSize(max(step*0.7, 1), h))
+	}
 }
