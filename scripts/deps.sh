@@ -19,6 +19,8 @@ packages=(
   dbus-daemon dbus-bin gnome-keyring libsecret-tools
   # stream cache process benchmark: the uncached download it is compared with
   curl
+  # webhook inspector: node (with its npm) is the bench peer and the JSON.stringify reference in tests
+  nodejs
 )
 
 missing=()
