@@ -58,11 +58,12 @@ type Options struct {
 // Cache is a private HTTP cache (RFC 9111) for stream audio. It is safe for
 // concurrent use; concurrent fetches of one URL share one network exchange.
 type Cache struct {
-	opts   Options
-	store  *store
-	client *http.Client
-	now    func() time.Time
-	log    *slog.Logger
+	opts       Options
+	store      *store
+	clientOnce func() *http.Client // built on first use (see Open)
+	clientUsed bool                // under mu: whether clientOnce ran
+	now        func() time.Time
+	log        *slog.Logger
 
 	mu      sync.Mutex
 	flights map[string]*flight
@@ -118,7 +119,7 @@ func Open(ctx context.Context, opts Options) (*Cache, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	roots, err := rootPool(opts.CAFile, opts.CAPEM)
+	extra, err := extraCAs(opts.CAFile, opts.CAPEM)
 	if err != nil {
 		return nil, err
 	}
@@ -126,44 +127,58 @@ func Open(ctx context.Context, opts Options) (*Cache, error) {
 	if err != nil {
 		return nil, err
 	}
-	tr := &http.Transport{
-		Proxy:                 http.ProxyFromEnvironment,
-		TLSClientConfig:       &tls.Config{RootCAs: roots, MinVersion: tls.VersionTLS12},
-		ForceAttemptHTTP2:     true,
-		DisableCompression:    true, // audio is compressed already; keeps Vary: Accept-Encoding honest
-		TLSHandshakeTimeout:   15 * time.Second,
-		ResponseHeaderTimeout: 30 * time.Second,
-		IdleConnTimeout:       90 * time.Second,
-		MaxIdleConnsPerHost:   4,
-	}
-	return &Cache{
+	c := &Cache{
 		opts:    opts,
 		store:   st,
-		client:  &http.Client{Transport: tr},
 		now:     opts.Now,
 		log:     opts.Logger,
 		flights: map[string]*flight{},
-	}, nil
+	}
+	// The system roots take tens of milliseconds to load; a hit never needs
+	// them, so the client is built on the first network exchange.
+	c.clientOnce = sync.OnceValue(func() *http.Client {
+		roots, err := x509.SystemCertPool()
+		if err != nil || roots == nil {
+			roots = x509.NewCertPool()
+		}
+		for _, pem := range extra {
+			roots.AppendCertsFromPEM(pem)
+		}
+		return &http.Client{Transport: &http.Transport{
+			Proxy:                 http.ProxyFromEnvironment,
+			TLSClientConfig:       &tls.Config{RootCAs: roots, MinVersion: tls.VersionTLS12},
+			ForceAttemptHTTP2:     true,
+			DisableCompression:    true, // audio is compressed already; keeps Vary: Accept-Encoding honest
+			TLSHandshakeTimeout:   15 * time.Second,
+			ResponseHeaderTimeout: 30 * time.Second,
+			IdleConnTimeout:       90 * time.Second,
+			MaxIdleConnsPerHost:   4,
+		}}
+	})
+	return c, nil
 }
 
-func rootPool(caFile string, caPEM []byte) (*x509.CertPool, error) {
-	roots, err := x509.SystemCertPool()
-	if err != nil || roots == nil {
-		roots = x509.NewCertPool()
-	}
+// extraCAs reads the CAs to trust on top of the system roots and checks
+// that each source holds at least one certificate.
+func extraCAs(caFile string, caPEM []byte) ([][]byte, error) {
+	var out [][]byte
 	if caFile != "" {
 		b, err := os.ReadFile(caFile)
 		if err != nil {
 			return nil, fmt.Errorf("stream cache: CA file: %w", err)
 		}
-		if !roots.AppendCertsFromPEM(b) {
+		if !x509.NewCertPool().AppendCertsFromPEM(b) {
 			return nil, fmt.Errorf("stream cache: CA file %s holds no PEM certificate", caFile)
 		}
+		out = append(out, b)
 	}
-	if len(caPEM) > 0 && !roots.AppendCertsFromPEM(caPEM) {
-		return nil, errors.New("stream cache: the CA PEM given holds no certificate")
+	if len(caPEM) > 0 {
+		if !x509.NewCertPool().AppendCertsFromPEM(caPEM) {
+			return nil, errors.New("stream cache: the CA PEM given holds no certificate")
+		}
+		out = append(out, caPEM)
 	}
-	return roots, nil
+	return out, nil
 }
 
 // Close waits for fetches in progress (each is bounded by Options.Timeout),
@@ -177,7 +192,12 @@ func (c *Cache) Close() error {
 	c.closed = true
 	c.mu.Unlock()
 	c.running.Wait()
-	c.client.CloseIdleConnections()
+	c.mu.Lock()
+	used := c.clientUsed
+	c.mu.Unlock()
+	if used {
+		c.clientOnce().CloseIdleConnections()
+	}
 	return c.store.close()
 }
 
@@ -322,7 +342,10 @@ func (c *Cache) roundTrip(ctx context.Context, key string, req fetchReq, validat
 		}
 	}
 	ex := &exchange{}
-	client := *c.client
+	c.mu.Lock()
+	c.clientUsed = true
+	c.mu.Unlock()
+	client := *c.clientOnce()
 	client.CheckRedirect = func(r *http.Request, via []*http.Request) error {
 		if len(via) > c.opts.MaxRedirects {
 			return fmt.Errorf("stopped after %d redirects (last to %s): %w", c.opts.MaxRedirects, r.URL.Redacted(), errTooManyRedirects)
