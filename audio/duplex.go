@@ -97,8 +97,8 @@ type Duplex struct {
 // OpenDuplex opens the chosen input and output devices (falling back to the
 // defaults, with an event) and starts servicing them. It fails only when no
 // device at all can be opened; a device that fails later is replaced by the
-// default one while the call goes on. The Duplex runs until Close (ctx only
-// carries values for logging; cancelling it does not stop the audio).
+// default one while the call goes on. The Duplex runs until Close;
+// cancelling ctx afterwards does not stop it.
 func OpenDuplex(ctx context.Context, sys *System, cfg DuplexConfig) (*Duplex, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = sys.log
@@ -347,7 +347,19 @@ func (d *Duplex) playbackLoop(ctx context.Context, st *deviceStream) {
 		}
 	}()
 	c := newPlaybackChain(d, st.rate)
+	capacity := st.capacity()
 	for ctx.Err() == nil {
+		// With no engine audio waiting, keep the device buffer shallow:
+		// silence written now would sit in front of the next real audio
+		// as latency. Only write it when the device is about to run dry.
+		if d.playQ.len() < d.block && st.queued(capacity) > 2*st.period {
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(2 * time.Millisecond):
+			}
+			continue
+		}
 		c.fill(st.buf, st.channels, st.period)
 		glitch, err := st.write()
 		if glitch {
@@ -361,6 +373,7 @@ func (d *Duplex) playbackLoop(ctx context.Context, st *deviceStream) {
 				return
 			}
 			c.restart(st.rate)
+			capacity = st.capacity()
 		}
 	}
 }

@@ -122,6 +122,29 @@ func (st *deviceStream) write() (glitch bool, err error) {
 	return false, st.wrap("write", err)
 }
 
+// queued returns how many frames the device still has to play, given the
+// buffer capacity measured right after the stream started (0 if unknown).
+func (st *deviceStream) queued(capacity int) int {
+	if capacity <= 0 {
+		return 0
+	}
+	avail, err := st.pa.AvailableToWrite()
+	if err != nil {
+		return 0
+	}
+	return max(0, capacity-avail)
+}
+
+// capacity returns the frames writable without blocking: the whole device
+// buffer when called right after the stream started.
+func (st *deviceStream) capacity() int {
+	n, err := st.pa.AvailableToWrite()
+	if err != nil {
+		return 0
+	}
+	return n
+}
+
 // wrap names the operation; PortAudio's host errors often carry no text.
 func (st *deviceStream) wrap(op string, err error) error {
 	if err == nil {
