@@ -112,27 +112,41 @@ func payloadCandidates(req Request) []payloadCandidate {
 	if len(req.Body) > 0 && isFormContentType(req.ContentType) {
 		add(FormFormJSON, paramsJSON(parseOrderedQuery(string(req.Body))))
 	}
-	// Object.assign(query, body): query keys first, body keys override in place.
+	if data, ok := reserialisedJSON(query, req.Body); ok {
+		add(FormReserialised, data)
+	}
+	return out
+}
+
+// reserialisedJSON is JSON.stringify(Object.assign(query, JSON.parse(body))):
+// query keys first, body keys override in place or are appended. ok is
+// false when the body is not a JSON object.
+func reserialisedJSON(query []queryParam, body []byte) ([]byte, bool) {
 	var merged []orderedField
 	for _, p := range query {
 		merged = setOrdered(merged, p.name, p.value)
 	}
-	if len(req.Body) > 0 {
-		if v, err := decodeOrdered(req.Body); err == nil {
-			if obj, ok := v.([]orderedField); ok {
-				for _, f := range obj {
-					merged = setOrdered(merged, f.key, f.value)
-				}
-				if merged == nil {
-					merged = []orderedField{}
-				}
-				var buf bytes.Buffer
-				stringifyJS(&buf, merged)
-				add(FormReserialised, buf.Bytes())
-			}
+	if len(body) > 0 {
+		v, err := decodeOrdered(body)
+		if err != nil {
+			return nil, false
 		}
+		obj, ok := v.([]orderedField)
+		if !ok {
+			return nil, false
+		}
+		for _, f := range obj {
+			merged = setOrdered(merged, f.key, f.value)
+		}
+	} else if len(query) == 0 {
+		return nil, false
 	}
-	return out
+	if merged == nil {
+		merged = []orderedField{}
+	}
+	var buf bytes.Buffer
+	stringifyJS(&buf, merged)
+	return buf.Bytes(), true
 }
 
 // sha256Hex is the lowercase hex SHA-256 of data.
