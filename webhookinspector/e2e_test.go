@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -291,29 +292,44 @@ func TestE2EDurabilityKill9(t *testing.T) {
 	dir := t.TempDir()
 	p := startInspect(t, dir)
 	type acked struct {
-		id     int64
-		body   []byte
-		header string
+		id   int64
+		body []byte
+		head string // the request line and headers, byte for byte
 	}
 	var mu sync.Mutex
 	var ok []acked
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
-	client := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 8}}
+	// Raw keep-alive connections, so the exact bytes sent are known.
 	for w := 0; w < 4; w++ {
 		wg.Add(1)
 		go func(w int) {
 			defer wg.Done()
+			var conn net.Conn
+			var br *bufio.Reader
 			for i := 0; ctx.Err() == nil; i++ {
+				if conn == nil {
+					c, err := net.DialTimeout("tcp", p.addr, time.Second)
+					if err != nil {
+						time.Sleep(10 * time.Millisecond)
+						continue // the inspector is gone; keep trying until stopped
+					}
+					conn, br = c, bufio.NewReader(c)
+				}
 				body := []byte(fmt.Sprintf(`{"uuid":"dur-%d-%d","status":"answered","seq":%d,"pad":"%s"}`, w, i, i, strings.Repeat("z", i%300)))
 				claims := with(baseClaims(body), "iat", time.Now().Unix(), "jti", fmt.Sprintf("jti-%d-%d", w, i))
 				auth := "Bearer " + makeToken(t, "HS256", claims, e2eSecret)
-				req, _ := http.NewRequestWithContext(ctx, "POST", "http://"+p.addr+"/webhooks/event", strings.NewReader(string(body)))
-				req.Header.Set("Authorization", auth)
-				req.Header.Set("Content-Type", "application/json")
-				resp, err := client.Do(req)
+				head := fmt.Sprintf("POST /webhooks/event?w=%d HTTP/1.1\r\nHost: vonage-sender\r\nauthorization: %s\r\nX-Seq: %d\r\ncontent-type: application/json\r\nContent-Length: %d\r\n\r\n", w, auth, i, len(body))
+				conn.SetDeadline(time.Now().Add(5 * time.Second))
+				_, err := conn.Write(append([]byte(head), body...))
+				var resp *http.Response
+				if err == nil {
+					resp, err = http.ReadResponse(br, nil)
+				}
 				if err != nil {
-					continue // the inspector is gone; keep trying until stopped
+					conn.Close()
+					conn = nil
+					continue
 				}
 				io.Copy(io.Discard, resp.Body)
 				resp.Body.Close()
@@ -321,9 +337,12 @@ func TestE2EDurabilityKill9(t *testing.T) {
 					var id int64
 					fmt.Sscan(resp.Header.Get("X-Hookphone-Capture-Id"), &id)
 					mu.Lock()
-					ok = append(ok, acked{id, body, auth})
+					ok = append(ok, acked{id, body, head})
 					mu.Unlock()
 				}
+			}
+			if conn != nil {
+				conn.Close()
 			}
 		}(w)
 	}
@@ -344,7 +363,6 @@ func TestE2EDurabilityKill9(t *testing.T) {
 	time.Sleep(200 * time.Millisecond) // senders see the dead socket
 	cancel()
 	wg.Wait()
-	client.CloseIdleConnections()
 
 	store, err := OpenStore(context.Background(), filepath.Join(dir, "data", "hookphone", "hookphone.db"))
 	if err != nil {
@@ -355,7 +373,7 @@ func TestE2EDurabilityKill9(t *testing.T) {
 		if err != nil {
 			t.Fatalf("acknowledged capture %d lost after kill -9: %v", a.id, err)
 		}
-		if string(c.Body) != string(a.body) || headerValue(c.Headers, "Authorization") != a.header {
+		if string(c.Body) != string(a.body) || string(c.RawHead) != a.head {
 			t.Fatalf("capture %d differs from what was sent", a.id)
 		}
 		sum := sha256.Sum256(a.body)
@@ -370,7 +388,7 @@ func TestE2EDurabilityKill9(t *testing.T) {
 	p2 := startInspect(t, dir)
 	last := ok[len(ok)-1]
 	req, _ := http.NewRequest("POST", "http://"+p2.addr+"/webhooks/event", strings.NewReader(string(last.body)))
-	req.Header.Set("Authorization", last.header)
+	req.Header.Set("Authorization", headerValue(parseHeadLines([]byte(last.head)), "Authorization"))
 	req.Header.Set("Content-Type", "application/json")
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
