@@ -67,7 +67,6 @@ type rxState struct {
 	ssrc         uint32
 	haveSSRC     bool
 	jb           *jitterBuffer
-	jbGen        uint64
 	received     int64
 	bytes        int64
 	fraction     uint8
