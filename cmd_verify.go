@@ -64,7 +64,7 @@ type verifyResult struct {
 	webhookinspector.Result
 }
 
-func runVerify(_ context.Context, cio cliIO, args []string) int {
+func runVerify(ctx context.Context, cio cliIO, args []string) int {
 	fs := newFlagSet(cio, "verify", "--secret-env VAR [--authorization 'Bearer …'] [--query 'a=b&…'] [--body F]")
 	var sf secretFlags
 	sf.add(fs.StringVar)
@@ -76,9 +76,11 @@ func runVerify(_ context.Context, cio cliIO, args []string) int {
 	appID := fs.String("application-id", "", "application_id the token must carry")
 	window := fs.Duration("window", webhookinspector.DefaultWindow, "allowed |now - iat| (and exp/nbf leeway)")
 	atStr := fs.String("at", "", "verify as of this time (RFC 3339), e.g. the capture time of an old webhook")
+	id := fs.Int64("id", 0, "verify capture N from the store instead (judged as of its arrival unless --at is given)")
+	db := fs.String("db", "", "database file for --id (default: the user's data dir)")
 	jsonOut := fs.Bool("json", false, "print the result as one JSON object")
 	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "Usage: hookphone verify --secret-env VAR [--authorization 'Bearer …'] [--query 'a=b&…'] [--body F]\n\n")
+		fmt.Fprintf(fs.Output(), "Usage: hookphone verify --secret-env VAR [--authorization 'Bearer …'] [--query 'a=b&…'] [--body F]\n       hookphone verify --secret-env VAR --id N   (a capture from the store)\n\n")
 		fmt.Fprintf(fs.Output(), "Exit status: 0 the webhook is valid; 1 it is invalid or unsigned (the reason on stderr) or it could not be read; 2 usage error.\n\nFlags:\n")
 		fs.PrintDefaults()
 	}
@@ -130,17 +132,52 @@ func runVerify(_ context.Context, cio cliIO, args []string) int {
 		Method: *method, Authorization: *auth, HasAuthorization: set["authorization"],
 		RawQuery: strings.TrimPrefix(*query, "?"), ContentType: *ctype, Body: body,
 	}
-	if req.Method == "" {
+	var replay webhookinspector.ReplayGuard
+	if *id != 0 {
+		if set["authorization"] || set["query"] || set["body"] {
+			fmt.Fprintln(cio.stderr, "hookphone verify: --id reads the request from the store; drop --authorization, --query and --body")
+			return exitUsage
+		}
+		path, err := dbPath(*db)
+		if err != nil {
+			return failf(cio, "verify", "%v", err)
+		}
+		store, err := webhookinspector.OpenStore(ctx, path)
+		if err != nil {
+			return failf(cio, "verify", "%v", err)
+		}
+		c, err := store.Get(ctx, *id)
+		if err != nil {
+			store.Close()
+			return failf(cio, "verify", "%v", err)
+		}
+		// Replay is judged against the store's history of token ids.
+		guard := webhookinspector.CaptureReplayGuard{Self: c.ID}
+		if c.Result.JTI != "" {
+			guard.FirstID, guard.FirstSeen, _, err = store.JTIFirstSeen(ctx, c.Result.JTI)
+		}
+		store.Close()
+		if err != nil {
+			return failf(cio, "verify", "%v", err)
+		}
+		replay = guard
+		req = c.VerifyRequest()
+		if *atStr == "" {
+			at := c.ReceivedAt
+			now = func() time.Time { return at }
+		}
+	}
+	if req.Method == "" && *id == 0 {
 		req.Method = "GET"
 		if *bodyFile != "" {
 			req.Method = "POST"
 		}
 	}
-	if req.ContentType == "" && len(body) > 0 {
+	if req.ContentType == "" && len(body) > 0 && *id == 0 {
 		req.ContentType = "application/json"
 	}
 	v := webhookinspector.NewVerifier(webhookinspector.VerifierConfig{
-		Secrets: byKey, DefaultSecret: def, ApplicationID: *appID, Window: *window, Now: now,
+		Secrets: byKey, DefaultSecret: def, ApplicationID: *appID, Window: *window, Now: now, Replay: replay,
 	})
 	res := v.Verify(req)
 	p := printer{w: cio.stdout, json: *jsonOut}

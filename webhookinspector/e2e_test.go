@@ -470,5 +470,12 @@ func TestE2EReplayAndExport(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &har); err != nil || code != 0 || har.Log.Version != "1.2" || len(har.Log.Entries) != 4 {
 		t.Fatalf("HAR export: %d %v %d entries", code, err, len(har.Log.Entries))
 	}
+	// verify --id judges a stored capture as of its arrival, replays by the store's jti history.
+	if out, code := runHookphone(t, dir, "verify", "--secret-env", "HP_SECRET", "--id", "1", "--json"); code != 0 || !strings.Contains(out, `"verdict":"valid"`) {
+		t.Fatalf("verify --id 1: %d %s", code, out)
+	}
+	if out, code := runHookphone(t, dir, "verify", "--secret-env", "HP_SECRET", "--id", "2", "--json"); code != 1 || !strings.Contains(out, "already seen") {
+		t.Fatalf("verify --id 2 (the as-captured replay): %d %s", code, out)
+	}
 	p.stop(t)
 }

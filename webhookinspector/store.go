@@ -454,3 +454,34 @@ func (s *Store) Get(ctx context.Context, id int64) (*Capture, error) {
 	}
 	return &c, nil
 }
+
+// JTIFirstSeen says which capture first carried the token id jti, and when;
+// ok is false when the store never saw it with a valid signature.
+func (s *Store) JTIFirstSeen(ctx context.Context, jti string) (captureID int64, at time.Time, ok bool, err error) {
+	var ns int64
+	var id sql.NullInt64
+	err = s.db.QueryRowContext(ctx, `SELECT seen_ns, capture_id FROM wi_jti WHERE jti = ?`, jti).Scan(&ns, &id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, time.Time{}, false, nil
+	}
+	if err != nil {
+		return 0, time.Time{}, false, fmt.Errorf("look up jti: %w", err)
+	}
+	return id.Int64, time.Unix(0, ns), true, nil
+}
+
+// CaptureReplayGuard judges one stored capture's jti against the store's
+// history: a replay when an earlier capture carried the same token.
+type CaptureReplayGuard struct {
+	Self      int64     // the capture being verified
+	FirstID   int64     // the capture that first carried the jti (0: none)
+	FirstSeen time.Time // when
+}
+
+// Remember implements [ReplayGuard].
+func (g CaptureReplayGuard) Remember(_ string, t time.Time) (time.Time, bool) {
+	if g.FirstID != 0 && g.FirstID != g.Self {
+		return g.FirstSeen, true
+	}
+	return t, false
+}
