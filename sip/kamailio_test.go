@@ -116,6 +116,10 @@ func TestKamailioRegisterVisibleInLocationAndUnregisterRemovesIt(t *testing.T) {
 			t.Errorf("digest response not redacted:\n%s", m.Text(false))
 		}
 	}
+	dump, err := k.SIPDump()
+	if err != nil || !strings.Contains(dump, "REGISTER sip:127.0.0.1 SIP/2.0") || !strings.Contains(dump, "Contact: <sip:alice@"+ev.Flow.Local+";transport=tls>") {
+		t.Fatalf("Kamailio's cleartext dump lacks our REGISTER (%v):\n%.2000s", err, dump)
+	}
 	if err := r.stop(t); err != nil {
 		t.Fatalf("Run returned %v", err)
 	}

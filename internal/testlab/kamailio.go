@@ -391,6 +391,25 @@ func (k *Kamailio) BindingsFor(user string) ([]Binding, error) {
 	return out, nil
 }
 
+// SIPDump returns the cleartext SIP Kamailio saw and sent (its sipdump
+// module's text files, oldest first): TLS hides it from packet captures.
+func (k *Kamailio) SIPDump() (string, error) {
+	files, err := filepath.Glob(filepath.Join(k.Dir, "sipdump", "*.data"))
+	if err != nil {
+		return "", err
+	}
+	sort.Strings(files)
+	var b strings.Builder
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			return "", err
+		}
+		b.Write(data)
+	}
+	return b.String(), nil
+}
+
 // Kill stops Kamailio at once (SIGKILL to its process group), as a crash would.
 func (k *Kamailio) Kill() {
 	k.signal(syscall.SIGKILL)
