@@ -328,3 +328,46 @@ func TestEchoTestAndRinger(t *testing.T) {
 		t.Errorf("ringer played on %q", st.OutputDevice)
 	}
 }
+
+// A microphone that disappears mid-call: an event says so, capture moves to
+// the default microphone, and the engine hears it.
+func TestDuplexInputVanishes(t *testing.T) {
+	p := testlab.StartPulse(t)
+	p.AddInputDevice("hookmic")
+	p.Setenv(t)
+	sys := newSystem(t)
+	ctx := context.Background()
+	stopUSB := p.Play(ctx, "hookmic", testlab.SineGenerator(700, 0.5))
+	defer stopUSB()
+	stopMic := p.FeedMic(ctx, testlab.SineGenerator(1000, 0.5))
+	defer stopMic()
+	d, err := OpenDuplex(ctx, sys, DuplexConfig{CodecRate: 8000, NoNoiseSuppress: true, NoAGC: true,
+		Choice: DeviceChoice{Input: "hookmic"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	e := waitEvent(t, d, 5*time.Second, func(e Event) bool { return e.Direction == DirectionInput })
+	if e.Device != "hookmic" || e.Fallback {
+		t.Fatalf("input opened on %+v, want hookmic", e)
+	}
+	eng := runEngine(d, 8000, func(b []int16) { clear(b) })
+	defer eng.stop()
+	time.Sleep(1500 * time.Millisecond)
+	before := eng.samples()
+	assertTone(t, "hookmic before unplug", before[len(before)-4000:], 8000, 700, 0.3)
+
+	p.UnplugDevice("hookmic")
+	lost := waitEvent(t, d, 5*time.Second, func(e Event) bool { return e.Kind == EventDeviceLost })
+	if lost.Direction != DirectionInput || lost.Device != "hookmic" {
+		t.Errorf("lost event %+v", lost)
+	}
+	re := waitEvent(t, d, 5*time.Second, func(e Event) bool { return e.Kind == EventOpened })
+	if re.Direction != DirectionInput || re.Device == "hookmic" {
+		t.Errorf("reopened %+v, want the input on the default device", re)
+	}
+	mark := len(eng.samples())
+	time.Sleep(1500 * time.Millisecond)
+	after := eng.samples()[mark:]
+	assertTone(t, "default mic after unplug", after[len(after)/3:], 8000, 1000, 0.3)
+}

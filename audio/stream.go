@@ -150,11 +150,10 @@ func (st *deviceStream) wrap(op string, err error) error {
 	if err == nil {
 		return nil
 	}
-	msg := err.Error()
-	if msg == "" {
-		msg = "host API error (device gone?)"
+	if err.Error() == "" { // PortAudio's UnanticipatedHostError without text; keep it for errors.As
+		return fmt.Errorf("%s %q: host API error (device gone?)%w", op, st.dev.Name, err)
 	}
-	return fmt.Errorf("%s %q: %s: %w", op, st.dev.Name, msg, err)
+	return fmt.Errorf("%s %q: %w", op, st.dev.Name, err)
 }
 
 // close aborts (drops what is queued) and closes the stream.

@@ -224,7 +224,30 @@ func (p *Pulse) AddDevice(name string) {
 	p.ALSAPCM(name, name, "", "unix:"+sock)
 }
 
-// UnplugDevice removes a device made by AddDevice while streams use it.
+// AddInputDevice makes a pluggable capture device: an ALSA PCM named name
+// recording from the monitor of a null sink "<name>" (play into it with
+// Play(ctx, name, gen)), through a socket of its own, so that UnplugDevice
+// makes capture streams on it fail, like a USB microphone pulled out.
+func (p *Pulse) AddInputDevice(name string) {
+	p.t.Helper()
+	p.AddNullSink(name)
+	sock := filepath.Join(p.Dir, "xdg", "dev-"+name)
+	out, err := p.Pactl("load-module", "module-native-protocol-unix", "auth-anonymous=1", "socket="+sock)
+	if err != nil {
+		p.t.Fatalf("testlab: socket for device %s: %v", name, err)
+	}
+	idx, err := strconv.Atoi(strings.TrimSpace(out))
+	if err != nil {
+		p.t.Fatalf("testlab: socket for device %s: module index %q: %v", name, out, err)
+	}
+	p.mu.Lock()
+	p.modules["socket:"+name] = idx
+	p.mu.Unlock()
+	p.ALSAPCM(name, "", name+".monitor", "unix:"+sock)
+}
+
+// UnplugDevice removes a device made by AddDevice or AddInputDevice while
+// streams use it.
 func (p *Pulse) UnplugDevice(name string) {
 	p.t.Helper()
 	p.mu.Lock()
