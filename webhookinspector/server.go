@@ -354,10 +354,7 @@ func (s *Server) forwardAndAnswer(w http.ResponseWriter, r *http.Request, c *Cap
 		http.Error(w, "webhook inspector could not store the request; retry", http.StatusServiceUnavailable)
 		return
 	}
-	raw := rawRequest(c, target, nil, c.Body)
-	if target != c.Target {
-		raw = rawRequest(c, target, c.Headers, c.Body)
-	}
+	raw := rawRequest(c, target, nil, c.Body) // the recorded head as is, unless the target path changes
 	resp, err := sendRaw(ctx, s.forward, raw, s.cfg.ForwardTimeout, s.cfg.ForwardTLS)
 	if err != nil {
 		c.ForwardError = fmt.Sprintf("forward target %s failed: %v", s.forward.Redacted(), err)

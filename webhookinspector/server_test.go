@@ -516,3 +516,12 @@ func TestForwardHTTPSAndChunked(t *testing.T) {
 		t.Fatalf("untrusted app: %d %q", resps[0].StatusCode, c.ForwardError)
 	}
 }
+
+func TestForwardToBasePath(t *testing.T) {
+	app := startRawApp(t, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
+	ts := startServer(t, func(c *ServerConfig) { c.ForwardURL = "http://" + app.ln.Addr().String() + "/dev-app/" })
+	rawExchange(t, ts.addr, "POST /webhooks/event?a=1 HTTP/1.1\r\nHost: t\r\nX-Keep: 1\r\nContent-Length: 2\r\n\r\n{}", 1)
+	if want := "POST /dev-app/webhooks/event?a=1 HTTP/1.1\r\nHost: t\r\nX-Keep: 1\r\nContent-Length: 2\r\n\r\n{}"; string(app.last()) != want {
+		t.Fatalf("app got %q, want %q", app.last(), want)
+	}
+}
