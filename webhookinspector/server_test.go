@@ -525,3 +525,24 @@ func TestForwardToBasePath(t *testing.T) {
 		t.Fatalf("app got %q, want %q", app.last(), want)
 	}
 }
+
+func TestConfiguredPathsAndNCCO(t *testing.T) {
+	ncco := `[{"action":"stream","streamUrl":["https://example.com/a.mp3"]}]`
+	ts := startServer(t, func(c *ServerConfig) {
+		c.AnswerPaths, c.EventPaths, c.FallbackPaths = []string{"/vonage/answer", "/a2"}, []string{"/vonage/event"}, []string{"/vonage/fb"}
+		c.NCCO = []byte(ncco)
+	})
+	for path, want := range map[string]struct {
+		kind Kind
+		body string
+	}{
+		"/vonage/answer": {KindAnswer, ncco}, "/a2": {KindAnswer, ncco}, "/vonage/event": {KindEvent, ""},
+		"/vonage/fb": {KindFallback, ncco}, "/webhooks/answer": {KindOther, ""},
+	} {
+		resp := rawExchange(t, ts.addr, "GET "+path+" HTTP/1.1\r\nHost: t\r\n\r\n", 1)[0]
+		body, _ := io.ReadAll(resp.Body)
+		if c := captureOf(t, ts.store, resp); c.Kind != want.kind || string(body) != want.body || resp.StatusCode != 200 {
+			t.Errorf("%s: kind %v, answered %d %q", path, c.Kind, resp.StatusCode, body)
+		}
+	}
+}
