@@ -357,6 +357,19 @@ func refreshIn(d time.Duration) time.Duration {
 	return in
 }
 
+// applyFlowTimer follows a registrar's Flow-Timer (RFC 5626 §4.4.1): keep
+// alive at a random 80–100 % of it; without one, the account's interval.
+func (r *Registration) applyFlowTimer(res *sip.Response) {
+	interval := r.e.Account.KeepAlive
+	if h := res.GetHeader("Flow-Timer"); h != nil && interval > 0 {
+		if n, ok := ParseDeltaSeconds(h.Value()); ok && n > 0 {
+			ft := time.Duration(n) * time.Second
+			interval = ft*8/10 + time.Duration(r.o.Rand()*float64(ft*2/10))
+		}
+	}
+	r.keeper.o.Interval = interval
+}
+
 // hold keeps a granted registration while a keeper watches the flow: it
 // returns when the refresh is due (lost false), or when the flow died (lost
 // true, with why).
@@ -445,6 +458,7 @@ func (r *Registration) register(ctx context.Context, refresh bool) (*Flow, time.
 			}
 			r.contact = &contact
 			r.stale = nil
+			r.applyFlowTimer(res)
 			return flow, granted, nil
 		case res.StatusCode == 423:
 			// RFC 3261 §10.2.8: Interval Too Brief carries Min-Expires.

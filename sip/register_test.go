@@ -243,3 +243,19 @@ func TestUnregisterOnStop(t *testing.T) {
 }
 
 func (u *unit) reg_events() <-chan sip.Event { return u.running.reg.Events() }
+
+func TestFlowTimerSetsKeepAliveInterval(t *testing.T) {
+	u := startUnit(t, map[string]string{"alice": "pw"}, "alice", "pw", func(_ *sip.Account, _ *sip.RegistrationOptions, r *siptest.Registrar) {
+		r.SetPolicy(func(req *sipgosip.Request) *sipgosip.Response {
+			if req.GetHeader("Authorization") == nil {
+				return nil // let the registrar challenge
+			}
+			res := sipgosip.NewResponseFromRequest(req, 200, "OK", nil)
+			res.AppendHeader(sipgosip.NewHeader("Expires", "600"))
+			res.AppendHeader(sipgosip.NewHeader("Flow-Timer", "20"))
+			return res
+		})
+	})
+	u.waitFor(t, waitLimit, isState(sip.StateRegistered))
+	u.waitTimers(t, 480*time.Second, 16*time.Second) // refresh at 80 % of 600 s; keep-alive at 80 % of Flow-Timer (Rand 0)
+}
