@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -100,3 +101,60 @@ func TestAnswerBinaryWithBaresip(t *testing.T) {
 		t.Errorf("bob heard %.0f Hz (power %.2f), want our 440 Hz from the 44.1 kHz stereo file", f, p)
 	}
 }
+
+// TestAnswerTrunkListener: `hookphone answer --no-register --listen` takes
+// a call sent straight to its TLS listener (SIP trunk style: no
+// registration; the far end dials the listener's URI, as a voice API does).
+func TestAnswerTrunkListener(t *testing.T) {
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "hookphone")
+	if out, err := exec.Command("go", "build", "-tags", "migrated_fynedo", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	k := testlab.StartKamailio(t, testlab.KamailioConfig{Users: map[string]string{"bob": "secretB"}})
+	bob := testlab.StartBaresip(t, testlab.BaresipConfig{Name: "bob", User: "bob", Domain: k.Domain(), ToneHz: 1000})
+	port := testlab.FreePort(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	ans := exec.CommandContext(ctx, bin, "answer", "--server", k.ServerURI(), "--ca", k.CAFile, "--user", "trunk",
+		"--no-register", "--listen", "127.0.0.1:"+strconvItoa(port), "--duration", "3s", "--wait", "60s", "--json")
+	ans.Env = append(os.Environ(), "XDG_DATA_HOME="+filepath.Join(dir, "data"))
+	stdout, err := ans.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var errb bytes.Buffer
+	ans.Stderr = &errb
+	if err := ans.Start(); err != nil {
+		t.Fatal(err)
+	}
+	sc := bufio.NewScanner(stdout)
+	var lines []string
+	for sc.Scan() {
+		lines = append(lines, sc.Text())
+		if strings.Contains(sc.Text(), `"waiting"`) {
+			break
+		}
+	}
+	if len(lines) == 0 || !strings.Contains(lines[len(lines)-1], "waiting") {
+		t.Fatalf("answer never said it was waiting: %v; stderr %s", lines, errb.String())
+	}
+	if err := bob.Dial(ctx, "sip:trunk@127.0.0.1:"+strconvItoa(port)+";transport=tls"); err != nil {
+		t.Fatal(err)
+	}
+	for sc.Scan() {
+		lines = append(lines, sc.Text())
+	}
+	if err := ans.Wait(); err != nil {
+		t.Fatalf("hookphone answer: %v\n%s\nstderr: %s", err, strings.Join(lines, "\n"), errb.String())
+	}
+	var res map[string]any
+	if err := json.Unmarshal([]byte(lines[len(lines)-1]), &res); err != nil {
+		t.Fatal(err)
+	}
+	if res["result"] != "answered" || res["srtp_suite"] != "AES_CM_128_HMAC_SHA1_80" {
+		t.Errorf("result %v", res)
+	}
+}
+
+func strconvItoa(n int) string { return strconv.Itoa(n) }

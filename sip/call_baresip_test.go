@@ -100,9 +100,8 @@ func heardTone(t *testing.T, who, path string, want float64) {
 	if len(s) < rate {
 		t.Fatalf("%s heard only %d samples at %d Hz", who, len(s), rate)
 	}
-	f, p := testlab.DominantFrequency(testlab.Middle(s, 0.3, 0.9), rate, testlab.ToneScan())
-	if f != want || p < 0.3 {
-		t.Errorf("%s heard %.0f Hz (power %.2f), want %.0f Hz", who, f, p, want)
+	if ok, detail := toneCheck(testlab.Middle(s, 0.3, 0.9), rate, want); !ok {
+		t.Errorf("%s: %s", who, detail)
 	}
 }
 
@@ -113,9 +112,8 @@ func ourTone(t *testing.T, rec *recorder, want float64) {
 	if len(got) < 8000 {
 		t.Fatalf("hookphone heard %d samples, want ≥ 1 s", len(got))
 	}
-	f, p := dominant(got[len(got)/3:], 8000)
-	if f != want || p < 0.3 {
-		t.Errorf("hookphone heard %.0f Hz (power %.2f), want %.0f Hz", f, p, want)
+	if ok, detail := toneCheck(got[len(got)/3:], 8000, want); !ok {
+		t.Errorf("hookphone heard: %s", detail)
 	}
 }
 

@@ -2,9 +2,11 @@ package sip
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"math"
 	"os"
+	"sort"
 	"sync"
 	"testing"
 	"time"
@@ -105,4 +107,32 @@ func waitState(t *testing.T, c *Call, st CallState, d time.Duration) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+}
+
+// toneCheck judges a recording the way a listener would: in 100 ms windows,
+// most windows must be loud and the median loud window must be mostly want
+// Hz. Scheduling gaps on a loaded machine (concealed as silence) cost some
+// windows but cannot fake a tone.
+func toneCheck(samples []int16, rate int, want float64) (ok bool, detail string) {
+	win := rate / 10
+	var shares []float64
+	total := 0
+	for i := 0; i+win <= len(samples); i += win {
+		total++
+		w := samples[i : i+win]
+		if rms(w) < 300 {
+			continue
+		}
+		shares = append(shares, goertzel(w, rate, want))
+	}
+	if total == 0 {
+		return false, "no audio"
+	}
+	sort.Float64s(shares)
+	median := 0.0
+	if len(shares) > 0 {
+		median = shares[len(shares)/2]
+	}
+	detail = fmt.Sprintf("%d of %d windows loud, median share of %.0f Hz %.2f", len(shares), total, want, median)
+	return len(shares)*2 >= total && median >= 0.5, detail
 }

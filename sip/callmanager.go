@@ -66,6 +66,8 @@ type CallManager struct {
 	log *slog.Logger
 	// localIP, when set, gives the media address per call (the flow's local IP).
 	localIP func() netip.Addr
+	// contactFn, when set, gives our Contact per use (the endpoint's current one).
+	contactFn func() sip.ContactHeader
 
 	mu     sync.Mutex
 	calls  map[string]*Call // by SIP Call-ID
@@ -138,9 +140,14 @@ func (m *CallManager) Close(ctx context.Context) error {
 	}
 }
 
+// mediaIP is the address media binds to and advertises: the flow's local
+// IP, else the address in our Contact (a trunk listener's), else LocalIP.
 func (m *CallManager) mediaIP() netip.Addr {
 	if m.localIP != nil {
 		if ip := m.localIP(); ip.IsValid() {
+			return ip
+		}
+		if ip, err := netip.ParseAddr(m.contact().Address.Host); err == nil && !ip.IsUnspecified() {
 			return ip
 		}
 	}
@@ -152,8 +159,14 @@ func (m *CallManager) contactHeader() sip.Header {
 	return &ct
 }
 
-// contact is our current Contact (it follows the account's flow).
+// contact is our current Contact (it follows the account's flow, or the
+// trunk listener's address).
 func (m *CallManager) contact() sip.ContactHeader {
+	if m.contactFn != nil {
+		ct := m.contactFn()
+		m.setContact(ct)
+		return ct
+	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	return *m.dua.ContactHDR.Clone()
@@ -645,6 +658,7 @@ func NewEndpointCallManager(e *Endpoint, cfg CallManagerConfig) (*CallManager, e
 			return netip.Addr{}
 		}
 	}
+	m.contactFn = func() sip.ContactHeader { return e.Contact(e.Flow()) }
 	e.OnFlow(func(f *Flow) { m.setContact(e.Contact(f)) })
 	e.Handle(sip.INVITE, m.HandleInvite)
 	e.Handle(sip.ACK, m.HandleAck)
