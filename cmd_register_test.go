@@ -63,6 +63,12 @@ func TestRegisterCommandRegistersReportsAndUnregisters(t *testing.T) {
 	if strings.Contains(out, "secretA") || strings.Contains(errOut, "secretA") {
 		t.Fatal("password printed")
 	}
+	code, out, _ = runIn(t, env, "register", "--server", k.ServerURI(), "--user", "alice", "--password-env", "ALICE_PW", "--ca", k.CAFile)
+	last := strings.Split(strings.TrimSpace(out), "\n")
+	if code != exitOK || !strings.HasPrefix(last[len(last)-1], "registered sip:alice@127.0.0.1 at "+k.ServerURI()+" for 600s over TLS 1.") ||
+		!strings.Contains(out, "unregistered on exit") || !strings.Contains(out, k.Fingerprint) {
+		t.Fatalf("human output (exit %d):\n%s", code, out)
+	}
 }
 
 func TestRegisterCommandFailures(t *testing.T) {
