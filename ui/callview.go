@@ -38,7 +38,7 @@ type callView struct {
 	hints                *widget.Label
 	lastState            sip.CallState
 	root                 fyne.CanvasObject
-	onEnded              func(sip.CallInfo)
+	onState              func(sip.CallInfo) // called on each state change
 }
 
 func newCallView(env *viewEnv) *callView {
@@ -255,8 +255,8 @@ func (v *callView) refresh() {
 		v.lastState = info.State
 		v.env.svc.logf("call state=%s remote=%s lock=%s tls=%q srtp=%q", info.State, info.Remote,
 			map[bool]string{true: "green", false: "red"}[lockFor(info.Security).Secure], info.Security.TLSVersion, info.Security.SRTPSuite)
-		if ended && v.onEnded != nil {
-			v.onEnded(info)
+		if v.onState != nil {
+			v.onState(info)
 		}
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -38,6 +39,8 @@ type phoneArea struct {
 	in       *incomingBanner
 	statuses []AccountStatus
 	content  fyne.CanvasObject
+	// onTray, when set, rebuilds the tray menu (registration or call state changed).
+	onTray func()
 }
 
 // ID returns the area's key.
@@ -55,7 +58,12 @@ func (p *phoneArea) Content() fyne.CanvasObject { return p.content }
 func newPhoneArea(env *viewEnv, state *configState, dial string) *phoneArea {
 	p := &phoneArea{env: env, state: state}
 	p.cv = newCallView(env)
-	p.cv.onEnded = p.callEnded
+	p.cv.onState = func(info sip.CallInfo) {
+		if info.State == sip.CallStateEnded {
+			p.callEnded(info)
+		}
+		p.trayChanged()
+	}
 	p.in = newIncomingBanner(p)
 
 	p.account = widget.NewSelect(nil, func(string) { p.showRegistration() })
@@ -132,8 +140,9 @@ func (p *phoneArea) hookKeys() {
 	c := p.env.win.Canvas()
 	c.SetOnTypedRune(func(r rune) {
 		if isDialRune(r) && p.content.Visible() {
-			p.entry.SetText(p.entry.Text + string(r))
 			p.focusEntry()
+			p.entry.CursorRow, p.entry.CursorColumn = 0, utf8.RuneCountInString(p.entry.Text)
+			p.entry.TypedRune(r)
 		}
 	})
 	c.SetOnTypedKey(func(k *fyne.KeyEvent) {
@@ -197,6 +206,7 @@ func (p *phoneArea) showRegistration() {
 	p.regIcon.SetResource(icon)
 	p.regText.SetText(text)
 	p.env.svc.logf("registration account=%q state=%s", a.Name, a.State)
+	p.trayChanged()
 }
 
 // registrationText says where an account's registration stands, with the reason.

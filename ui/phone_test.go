@@ -155,7 +155,12 @@ func TestPhoneIncomingAnswerWithEnter(t *testing.T) {
 	p, fp, w := newTestPhone(t)
 	c := newFakeCall(sip.DirectionIncoming, "sip:bob@example.com")
 	c.update(func(i *sip.CallInfo) { i.State = sip.CallStateRinging })
-	fp.incoming[0](c)
+	ring := &fakeRinger{}
+	p.env.svc.Ringer = ring
+	test.AssertNotificationSent(t, fyne.NewNotification("Incoming call", "sip:bob@example.com"), func() { fp.incoming[0](c) })
+	if ring.playing != 1 {
+		t.Errorf("ringtone playing %d, want 1", ring.playing)
+	}
 	if !p.in.content.Visible() || !strings.Contains(p.in.who.Text, "bob@example.com") {
 		t.Fatalf("banner hidden or wrong: %q", p.in.who.Text)
 	}
@@ -167,6 +172,9 @@ func TestPhoneIncomingAnswerWithEnter(t *testing.T) {
 	}
 	if p.in.content.Visible() || p.cv.Call() != c {
 		t.Errorf("after answer: banner visible %v, call shown %v", p.in.content.Visible(), p.cv.Call() == c)
+	}
+	if ring.playing != 0 {
+		t.Errorf("ringtone still playing after the answer")
 	}
 	p.cv.refresh()
 	c2 := newFakeCall(sip.DirectionIncoming, "sip:carol@example.com")

@@ -70,3 +70,10 @@ func (p *phoneArea) trayItems() []*fyne.MenuItem {
 	}
 	return append(items, fyne.NewMenuItemSeparator())
 }
+
+// trayChanged asks the shell to rebuild the tray menu.
+func (p *phoneArea) trayChanged() {
+	if p.onTray != nil {
+		p.onTray()
+	}
+}

@@ -311,3 +311,11 @@ func (s *fakeStreams) Evict(_ context.Context, u string) error {
 	return nil
 }
 func (s *fakeStreams) Play(context.Context, string) error { return nil }
+
+// fakeRinger counts ringtones playing.
+type fakeRinger struct{ playing int }
+
+func (r *fakeRinger) Ring() func() {
+	r.playing++
+	return func() { r.playing-- }
+}
