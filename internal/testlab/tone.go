@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"sort"
 )
 
 // Tone makes n samples of a sine at freq Hz, sampled at rate Hz, with the
@@ -154,4 +155,32 @@ func RMS(samples []int16) float64 {
 func Middle(samples []int16, from, to float64) []int16 {
 	a, b := int(from*float64(len(samples))), int(to*float64(len(samples)))
 	return samples[a:b]
+}
+
+// ToneCheck judges a recording the way a listener would: in 100 ms windows,
+// at least half must be loud (RMS ≥ 300) and the median loud window must
+// have at least half its energy at want Hz. Scheduling gaps on a loaded
+// machine cost some windows but cannot fake a tone.
+func ToneCheck(samples []int16, rate int, want float64) (ok bool, detail string) {
+	win := rate / 10
+	var shares []float64
+	total := 0
+	for i := 0; win > 0 && i+win <= len(samples); i += win {
+		total++
+		w := samples[i : i+win]
+		if RMS(w) < 300 {
+			continue
+		}
+		shares = append(shares, Goertzel(w, rate, want))
+	}
+	if total == 0 {
+		return false, "no audio"
+	}
+	sort.Float64s(shares)
+	median := 0.0
+	if len(shares) > 0 {
+		median = shares[len(shares)/2]
+	}
+	detail = fmt.Sprintf("%d of %d windows loud, median share of %.0f Hz %.2f", len(shares), total, want, median)
+	return len(shares)*2 >= total && median >= 0.5, detail
 }
