@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"crypto/sha256"
+	"crypto/tls"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -18,6 +19,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/hookphone/hookphone/internal/pki"
 )
 
 // inspectProc is a running "hookphone inspect" process.
@@ -76,7 +79,7 @@ func startInspect(t *testing.T, dir string, extra ...string) *inspectProc {
 		if l == "" {
 			t.Fatalf("first line is not the listening line: %v", m)
 		}
-		p.addr = strings.TrimPrefix(l, "http://")
+		p.addr = strings.TrimPrefix(strings.TrimPrefix(l, "http://"), "https://")
 	case <-time.After(30 * time.Second):
 		t.Fatal("inspect did not start listening")
 	}
@@ -476,6 +479,37 @@ func TestE2EReplayAndExport(t *testing.T) {
 	}
 	if out, code := runHookphone(t, dir, "verify", "--secret-env", "HP_SECRET", "--id", "2", "--json"); code != 1 || !strings.Contains(out, "already seen") {
 		t.Fatalf("verify --id 2 (the as-captured replay): %d %s", code, out)
+	}
+	p.stop(t)
+}
+
+func TestE2EInspectTLS(t *testing.T) {
+	dir := t.TempDir()
+	ca, err := pki.NewCA("e2e CA", time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	leaf, err := ca.Issue("inspector", []string{"127.0.0.1"}, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	certF, keyF := filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
+	os.WriteFile(certF, leaf.CertPEM, 0o600)
+	os.WriteFile(keyF, leaf.KeyPEM, 0o600)
+	p := startInspect(t, dir, "--tls-cert", certF, "--tls-key", keyF)
+	client := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: ca.Pool()}}}
+	defer client.CloseIdleConnections()
+	body := `{"uuid":"tls-e2e","status":"ringing"}`
+	tok := makeToken(t, "HS256", with(baseClaims([]byte(body)), "iat", time.Now().Unix()), e2eSecret)
+	req, _ := http.NewRequest("POST", "https://"+p.addr+"/webhooks/event", strings.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+tok)
+	resp, err := client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if l := p.next(t); l["verdict"] != "valid" || l["event"] != "ringing" {
+		t.Fatalf("over TLS: %v", l)
 	}
 	p.stop(t)
 }
