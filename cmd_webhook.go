@@ -110,21 +110,24 @@ func runWebhookSend(ctx context.Context, cio cliIO, args []string) int {
 
 // listRow is one line of "webhook list" (and of "inspect --json").
 type listRow struct {
-	ID         int64  `json:"id"`
-	Method     string `json:"method"`
-	Path       string `json:"path"`
-	Verdict    string `json:"verdict"`
-	Reason     string `json:"reason"`
-	Event      string `json:"event"`
-	UUID       string `json:"uuid"`
-	ReceivedAt string `json:"received_at,omitempty"`
-	BodySHA256 string `json:"body_sha256,omitempty"`
-	Status     int    `json:"status,omitempty"`
-	CallID     string `json:"call_id,omitempty"`
+	ID         int64    `json:"id"`
+	Method     string   `json:"method"`
+	Path       string   `json:"path"`
+	Verdict    string   `json:"verdict"`
+	Reason     string   `json:"reason"`
+	Event      string   `json:"event"`
+	UUID       string   `json:"uuid"`
+	ReceivedAt string   `json:"received_at,omitempty"`
+	BodySHA256 string   `json:"body_sha256,omitempty"`
+	Status     int      `json:"status,omitempty"`
+	CallID     string   `json:"call_id,omitempty"`
+	Forward    string   `json:"forward_error,omitempty"`
+	NCCOErrors []string `json:"ncco_errors,omitempty"`
 }
 
 func rowOf(s webhookinspector.Summary, full bool) listRow {
-	r := listRow{ID: s.ID, Method: s.Method, Path: s.Path, Verdict: s.Verdict.String(), Reason: s.Reason, Event: s.Event, UUID: s.UUID, CallID: s.CallID}
+	r := listRow{ID: s.ID, Method: s.Method, Path: s.Path, Verdict: s.Verdict.String(), Reason: s.Reason, Event: s.Event, UUID: s.UUID, CallID: s.CallID,
+		Forward: s.ForwardError, NCCOErrors: s.NCCOErrors}
 	if full {
 		r.ReceivedAt = s.ReceivedAt.UTC().Format(time.RFC3339Nano)
 		r.BodySHA256 = s.BodySHA256
@@ -144,7 +147,14 @@ func (r listRow) human() string {
 	if r.BodySHA256 != "" {
 		s += " body_sha256=" + r.BodySHA256
 	}
-	return s + ": " + r.Reason
+	s += ": " + r.Reason
+	if r.Forward != "" {
+		s += " [" + r.Forward + "]"
+	}
+	if len(r.NCCOErrors) > 0 {
+		s += " [NCCO: " + strings.Join(r.NCCOErrors, "; ") + "]"
+	}
+	return s
 }
 
 // dbFlag adds --db (default: the XDG data dir's database).

@@ -138,6 +138,10 @@ type Summary struct {
 	Status           int       `json:"status"`
 	BodySHA256       string    `json:"body_sha256"`
 	BodySize         int64     `json:"body_size"`
+	// ForwardError and NCCOErrors say what went wrong with the answer
+	// (forward target down, invalid NCCO returned).
+	ForwardError string   `json:"forward_error,omitempty"`
+	NCCOErrors   []string `json:"ncco_errors,omitempty"`
 }
 
 // Summary returns the capture's list row.
@@ -147,5 +151,6 @@ func (c *Capture) Summary() Summary {
 		Verdict: c.Result.Verdict, Reason: c.Result.Reason, Event: c.Event.Name(), UUID: c.Event.CallKey(),
 		ConversationUUID: c.Event.ConversationUUID, CallID: c.Event.HookphoneCallID(), EventTime: c.Event.Timestamp,
 		Status: c.Response.Status, BodySHA256: c.BodySHA256(), BodySize: c.BodySize,
+		ForwardError: c.ForwardError, NCCOErrors: c.NCCOErrors,
 	}
 }

@@ -258,7 +258,9 @@ func TestE2EVerifyCommand(t *testing.T) {
 
 func TestE2EForwardToRealApp(t *testing.T) {
 	dir := t.TempDir()
-	ncco := `[{"action":"stream","streamUrl":["https://audio.example.com/hello.mp3"]}]`
+	// The app answers an NCCO with a classic mistake: it still reaches the
+	// sender byte for byte, and the inspector names the mistake.
+	ncco := `[{"action":"stream","streamUrl":"https://audio.example.com/hello.mp3"}]`
 	app := startRawApp(t, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: "+fmt.Sprint(len(ncco))+"\r\n\r\n"+ncco)
 	p := startInspect(t, dir, "--forward", "http://"+app.ln.Addr().String())
 	q := "to=447700900000&from=447700900001&uuid=fw-1&conversation_uuid=CON-fw"
@@ -273,6 +275,9 @@ func TestE2EForwardToRealApp(t *testing.T) {
 		t.Fatalf("sender got %d %q", resp.StatusCode, body)
 	}
 	line := p.next(t)
+	if errs := fmt.Sprint(line["ncco_errors"]); !strings.Contains(errs, "streamUrl: must be an array of exactly one URL") {
+		t.Fatalf("inspect line does not name the NCCO mistake: %v", line)
+	}
 	if line["verdict"] != "valid" || line["event"] != "answer" || line["uuid"] != "fw-1" {
 		t.Fatalf("inspect line %v", line)
 	}

@@ -306,7 +306,7 @@ type Filter struct {
 	Limit int
 }
 
-const summaryCols = `id, received_ns, method, path, kind, verdict, reason, event, uuid, conversation_uuid, call_id, event_ns, status, body_sha256, body_size`
+const summaryCols = `id, received_ns, method, path, kind, verdict, reason, event, uuid, conversation_uuid, call_id, event_ns, status, body_sha256, body_size, forward_error, ncco_errors`
 
 func (f Filter) where() (string, []any) {
 	var conds []string
@@ -356,11 +356,12 @@ func (s *Store) List(ctx context.Context, f Filter) ([]Summary, error) {
 	for rows.Next() {
 		var sm Summary
 		var recv, evNS int64
-		var kind, verdict string
+		var kind, verdict, nccoErrs string
 		if err := rows.Scan(&sm.ID, &recv, &sm.Method, &sm.Path, &kind, &verdict, &sm.Reason, &sm.Event, &sm.UUID,
-			&sm.ConversationUUID, &sm.CallID, &evNS, &sm.Status, &sm.BodySHA256, &sm.BodySize); err != nil {
+			&sm.ConversationUUID, &sm.CallID, &evNS, &sm.Status, &sm.BodySHA256, &sm.BodySize, &sm.ForwardError, &nccoErrs); err != nil {
 			return nil, fmt.Errorf("list captures: %w", err)
 		}
+		_ = json.Unmarshal([]byte(nccoErrs), &sm.NCCOErrors)
 		sm.ReceivedAt = time.Unix(0, recv)
 		if evNS != 0 {
 			sm.EventTime = time.Unix(0, evNS)
