@@ -13,7 +13,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hookphone/hookphone/internal/sqlitedb"
 	"github.com/hookphone/hookphone/internal/testlab"
+	"github.com/hookphone/hookphone/sip"
 )
 
 func TestCallUsageErrors(t *testing.T) {
@@ -111,6 +113,23 @@ func TestCallEchoServerEndToEnd(t *testing.T) {
 	rtp := res["rtp"].(map[string]any)
 	if rtp["sent"].(float64) < 100 || rtp["received"].(float64) < 100 || rtp["srtp_auth_failures"].(float64) != 0 {
 		t.Errorf("rtp %v", rtp)
+	}
+	// The call is in the history of the user's database.
+	db, err := sqlitedb.Open(ctx, filepath.Join(dir, "data", "hookphone", "hookphone.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	h, err := sip.OpenHistory(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	entries, err := h.List(ctx, time.Time{}, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(entries) != 1 || entries[0].ID != res["call_id"] || entries[0].Result != sip.ResultAnswered || entries[0].SRTPSuite != "AES_CM_128_HMAC_SHA1_80" {
+		t.Errorf("history %+v, want the one answered call %v", entries, res["call_id"])
 	}
 	s, rate, err := testlab.ReadWAV(rec)
 	if err != nil {

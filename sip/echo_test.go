@@ -299,3 +299,46 @@ func TestNoMediaEndsTheCall(t *testing.T) {
 		t.Errorf("ended %s with %q, want answered / no media", info.Result, info.Reason)
 	}
 }
+
+// TestCustomCallIDHeader: the account's call-id header name is used on the
+// INVITE (seen in the endpoint's SIP trace), carrying the call's ID.
+func TestCustomCallIDHeader(t *testing.T) {
+	ctx := ctxFor(t, 30*time.Second)
+	echo, err := StartEchoServer(ctx, EchoConfig{Logger: testLogger(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer echo.Close()
+	srv, _ := ParseServerURI(echo.ServerURI())
+	trace := NewTrace(100)
+	e, err := NewEndpoint(Account{Mode: ModeTrunk, Server: srv, User: "t", CAFile: echo.CAFile(), CallIDHeader: "X-Test-Call"},
+		EndpointOptions{Logger: testLogger(t), Trace: trace})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	m, err := NewEndpointCallManager(e, CallManagerConfig{Logger: testLogger(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := m.Dial(ctx, "echo", DialOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.WaitAnswered(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Hangup(ctx); err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, msg := range trace.Messages(c.SIPCallID) {
+		raw := string(msg.Raw())
+		if strings.HasPrefix(raw, "INVITE ") && strings.Contains(raw, "X-Test-Call: "+c.ID+"\r\n") {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("no INVITE with X-Test-Call: %s in the trace", c.ID)
+	}
+}
