@@ -64,6 +64,14 @@ func runAnswer(ctx context.Context, cio cliIO, args []string) int {
 	}
 	if l != nil {
 		defer l.Close()
+		sess.m.SetFlowLookup(func(remote string) (sip.ConnInfo, bool) {
+			for _, f := range l.Flows() {
+				if f.Remote == remote {
+					return f.TLS, true
+				}
+			}
+			return sip.ConnInfo{}, false
+		})
 	}
 	how := "registered as " + acct.AOR()
 	if acct.Mode != sip.ModeRegister {

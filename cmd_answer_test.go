@@ -152,8 +152,8 @@ func TestAnswerTrunkListener(t *testing.T) {
 	if err := json.Unmarshal([]byte(lines[len(lines)-1]), &res); err != nil {
 		t.Fatal(err)
 	}
-	if res["result"] != "answered" || res["srtp_suite"] != "AES_CM_128_HMAC_SHA1_80" {
-		t.Errorf("result %v", res)
+	if res["result"] != "answered" || res["srtp_suite"] != "AES_CM_128_HMAC_SHA1_80" || !strings.HasPrefix(res["tls_version"].(string), "TLS 1.") {
+		t.Errorf("result %v: want answered with SRTP and the listener connection's TLS", res)
 	}
 }
 

@@ -68,6 +68,9 @@ type CallManager struct {
 	localIP func() netip.Addr
 	// contactFn, when set, gives our Contact per use (the endpoint's current one).
 	contactFn func() sip.ContactHeader
+	// flowLookup, when set, finds the TLS of the flow an incoming request
+	// arrived on (a trunk listener's connection), by its remote address.
+	flowLookup func(remote string) (ConnInfo, bool)
 
 	mu     sync.Mutex
 	calls  map[string]*Call // by SIP Call-ID
@@ -219,6 +222,29 @@ func (m *CallManager) record(info CallInfo) {
 	if err := m.cfg.History.Add(ctx, e); err != nil {
 		m.log.Warn("call history", "call", info.ID, "err", err)
 	}
+}
+
+// SetFlowLookup tells the manager how to find the TLS of the connection an
+// incoming call arrives on, by the connection's remote "ip:port" (for calls
+// on a trunk listener: search TrunkListener.Flows()). Without it incoming
+// calls report the account's own flow.
+func (m *CallManager) SetFlowLookup(f func(remote string) (ConnInfo, bool)) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.flowLookup = f
+}
+
+// securityFor is the security of a request that arrived from source.
+func (m *CallManager) securityFor(source string) Security {
+	m.mu.Lock()
+	lookup := m.flowLookup
+	m.mu.Unlock()
+	if lookup != nil {
+		if ci, ok := lookup(source); ok {
+			return securityFromFlow(ci, true)
+		}
+	}
+	return m.security()
 }
 
 func (m *CallManager) security() Security {
@@ -443,7 +469,7 @@ func (m *CallManager) HandleInvite(req *sip.Request, tx sip.ServerTransaction) {
 	c := newCall(m, DirectionIncoming, remote)
 	c.SIPCallID = req.CallID().Value()
 	c.ss = d
-	c.security = m.security()
+	c.security = m.securityFor(req.Source())
 	if h := req.GetHeader(m.cfg.Account.CallIDHeader); h != nil {
 		// The far end is another Hookphone: keep its id so both histories agree.
 		if id := h.Value(); ValidateHeaderValue("call id", id) == nil && len(id) <= 64 {
