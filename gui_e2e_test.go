@@ -3,6 +3,9 @@ package main
 import (
 	"bytes"
 	"context"
+	"math"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -38,7 +41,7 @@ var (
 
 // docScreenshots are the captures the README shows; HOOKPHONE_UPDATE_DOCS=1
 // (make screenshots) copies them to docs/screenshots/.
-var docScreenshots = []string{"phone-call.png", "security.png", "calls.png", "webhooks.png", "trace.png"}
+var docScreenshots = []string{"phone-call.png", "security.png", "calls.png", "webhooks.png", "streams.png", "trace.png"}
 
 // testLog follows the HOOKPHONE_TEST_LOG file the app writes.
 type testLog struct {
@@ -163,10 +166,10 @@ func TestGUIFirstRunEchoCall(t *testing.T) {
 	w.capture(t, x, "webhooks.png", "calls.png")
 
 	click(ptStreams)
-	w.capture(t, x, "streams.png", "webhooks.png")
+	w.capture(t, x, "streams-empty.png", "webhooks.png")
 	click(ptTrace)
 	click(ptTraceMsg)
-	w.capture(t, x, "trace.png", "streams.png")
+	w.capture(t, x, "trace.png", "streams-empty.png")
 	click(ptPhone)
 	w.quit(t)
 
@@ -185,6 +188,47 @@ func TestGUIFirstRunEchoCall(t *testing.T) {
 			t.Errorf("the inspector secret appears in the %s", name)
 		}
 	}
+
+	// Second start, with an answer NCCO whose stream action points at a
+	// real HTTP server: a sample answer webhook makes the inspector answer
+	// with it, the stream cache fetches the WAV, and the Streams pane shows
+	// it fresh with its waveform.
+	wav := filepath.Join(home, "welcome.wav")
+	// Two seconds of a 440 Hz tone in syllable-like bursts (a waveform worth drawing).
+	samples := make([]int16, 32000)
+	for i := range samples {
+		ts := float64(i) / 16000
+		env := math.Abs(math.Sin(2*math.Pi*1.25*ts)) * (0.35 + 0.65*math.Abs(math.Sin(2*math.Pi*0.31*ts)))
+		samples[i] = int16(14000 * env * math.Sin(2*math.Pi*440*ts))
+	}
+	if err := testlab.WriteWAV(wav, 16000, 1, samples); err != nil {
+		t.Fatal(err)
+	}
+	origin := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		rw.Header().Set("Cache-Control", "public, max-age=3600")
+		rw.Header().Set("ETag", `"welcome-1"`)
+		http.ServeFile(rw, r, wav)
+	}))
+	defer origin.Close()
+	cfg := config.Default()
+	cfg.Inspector.NCCO = `[{"action":"stream","streamUrl":["` + origin.URL + `/audio/welcome.wav"]}]`
+	if err := config.NewStore(paths.ConfigFile).Save(cfg); err != nil {
+		t.Fatal(err)
+	}
+	w2 := startWindow(t, x, env)
+	log.w = w2
+	log.wait(t, `services started first_run=false inspector=true`, 30*time.Second)
+	w2c := func(p [2]int) {
+		xdo("mousemove", "--window", w2.id, strconv.Itoa(p[0]), strconv.Itoa(p[1]), "click", "1")
+	}
+	w2c(ptWebhooks)
+	w2c(ptSample)
+	log.wait(t, `sample webhooks sent=5`, 30*time.Second)
+	w2c(ptStreams)
+	log.wait(t, `streams rows=1`, 30*time.Second)
+	w2c(ptFirstRow)
+	w2.capture(t, x, "streams.png", "")
+	w2.quit(t)
 
 	if os.Getenv("HOOKPHONE_UPDATE_DOCS") == "1" {
 		if err := os.MkdirAll(filepath.Join("docs", "screenshots"), 0o755); err != nil {

@@ -13,6 +13,7 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
+	wi "github.com/hookphone/hookphone/webhookinspector"
 	sc "github.com/hookphone/hookphone/webhookinspector/streamcache"
 )
 
@@ -143,7 +144,23 @@ func newStreamsArea(env *viewEnv) *streamsArea {
 	split.Hide()
 	a.content = container.NewStack(split, a.empty)
 	a.Reload()
+	if in := env.svc.Inspector; in != nil && env.svc.Streams != nil {
+		a.followAnswers(in)
+	}
 	return a
+}
+
+// followAnswers reloads the list shortly after each answer webhook: its NCCO
+// may name new stream URLs, which the cache fetches in the background.
+func (a *streamsArea) followAnswers(in InspectorService) {
+	ch, _ := in.Subscribe(64)
+	go func() {
+		for n := range ch {
+			if n.Capture != nil && n.Capture.Kind == wi.KindAnswer {
+				time.AfterFunc(2*time.Second, func() { fyne.Do(a.Reload) })
+			}
+		}
+	}()
 }
 
 // setChipBox updates a chip built by newChip inside a list row.
@@ -172,6 +189,7 @@ func (a *streamsArea) Reload() {
 			return
 		}
 		a.rows = rows
+		a.env.svc.logf("streams rows=%d", len(rows))
 		if len(rows) == 0 {
 			a.empty.Show()
 			a.body.Hide()
