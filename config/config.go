@@ -97,11 +97,16 @@ type Inspector struct {
 
 // Defaults for fields a file may leave out.
 const (
+	// DefaultInspectorListen is where the webhook inspector listens (loopback only).
 	DefaultInspectorListen = "127.0.0.1:8088"
-	DefaultAnswerPath      = "/webhooks/answer"
-	DefaultEventPath       = "/webhooks/event"
-	DefaultFallbackPath    = "/webhooks/fallback"
-	DefaultMaxAge          = Duration(5 * time.Minute)
+	// DefaultAnswerPath receives the answer webhook.
+	DefaultAnswerPath = "/webhooks/answer"
+	// DefaultEventPath receives call status events.
+	DefaultEventPath = "/webhooks/event"
+	// DefaultFallbackPath receives the fallback answer request.
+	DefaultFallbackPath = "/webhooks/fallback"
+	// DefaultMaxAge is how old a signed webhook may be.
+	DefaultMaxAge = Duration(5 * time.Minute)
 )
 
 // Default returns the configuration used when no file exists yet.

@@ -63,6 +63,7 @@ type violation struct {
 	From, Import, Why string
 }
 
+// String says who imports what and which part of the rule that breaks.
 func (v violation) String() string { return fmt.Sprintf("%s imports %s: %s", v.From, v.Import, v.Why) }
 
 func main() {
