@@ -52,7 +52,9 @@ func (c *captureChain) process(buf []int16, channels int) {
 		// microphone: the echo in this block was played earlier than the
 		// newest reference by the devices' latency, which the adaptive
 		// filter's tail covers.
-		d.farQ.trim(2 * d.block)
+		if d.farQ.len() > 6*d.block {
+			d.farQ.trim(3 * d.block)
+		}
 		d.farQ.pop(c.far)
 		c.aec.Process(c.frame, c.far, c.frame)
 		d.micMeter.Update(c.frame)
