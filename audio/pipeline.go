@@ -48,10 +48,12 @@ func (c *captureChain) process(buf []int16, channels int) {
 			c.aec.SetEchoCancel(on)
 			c.aecWas = on
 		}
-		// Keep the echo reference no more than two blocks ahead of the
-		// microphone: the echo in this block was played earlier than the
-		// newest reference by the devices' latency, which the adaptive
-		// filter's tail covers.
+		// One reference block per microphone block keeps the alignment
+		// constant while both devices run. The reference must not fall
+		// behind the echo (the echo in this block was played earlier than
+		// the newest reference by the devices' latency, which the filter's
+		// tail covers), so a backlog above 60 ms is cut to 30 ms; cutting
+		// only then, not every block, spares the filter a re-learn.
 		if d.farQ.len() > 6*d.block {
 			d.farQ.trim(3 * d.block)
 		}
