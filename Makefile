@@ -86,11 +86,14 @@ package: deps
 	$(GO) run $(FYNE_CLI) package --target linux --tags $(TAGS) --release; status=$$?; \
 	cp run/FyneApp.toml.before FyneApp.toml; exit $$status
 
-# Refresh the README image from the test that runs the real binary under Xvfb.
+# Refresh the README images from the tests that run the real binary under
+# Xvfb: the first-run window, and the panes during a call to the local echo
+# (that test copies them to docs/screenshots/ when HOOKPHONE_UPDATE_DOCS=1).
 screenshots: deps test-home
 	$(TEST_ENV) $(GO) test $(GOFLAGS_APP) -count=1 -run '^TestWindowUnderXvfb$$' -v .
 	@mkdir -p docs && cp artifacts/screenshots/first-run.png docs/screenshot.png
 	@echo "docs/screenshot.png updated from artifacts/screenshots/first-run.png"
+	$(TEST_ENV) HOOKPHONE_UPDATE_DOCS=1 $(GO) test $(GOFLAGS_APP) -count=1 -run '^TestGUIFirstRunEchoCall$$' -v .
 
 clean:
 	rm -rf bin run artifacts

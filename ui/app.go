@@ -124,18 +124,27 @@ func NewShell(a fyne.App, d Deps) *Shell {
 		da.SetSystemTrayIcon(Icon)
 		da.SetSystemTrayMenu(s.trayMenu())
 		da.SetSystemTrayWindow(s.win)
+		if p, ok := s.views[0].(*phoneArea); ok {
+			p.onTray = func() { da.SetSystemTrayMenu(s.trayMenu()) } // on the UI goroutine
+		}
 	}
 	return s
 }
 
-// trayMenu is the system tray's menu: Show, Hide, Quit.
+// trayMenu is the system tray's menu: the Phone area's entries (state line,
+// quick dial, redial or hang up; tray.go), then Show, Hide, Quit.
 func (s *Shell) trayMenu() *fyne.Menu {
-	return fyne.NewMenu("Hookphone",
+	var items []*fyne.MenuItem
+	if p, ok := s.views[0].(*phoneArea); ok {
+		items = p.trayItems()
+	}
+	items = append(items,
 		fyne.NewMenuItem("Show", func() { s.win.Show(); s.win.RequestFocus() }),
 		fyne.NewMenuItem("Hide", s.win.Hide),
 		fyne.NewMenuItemSeparator(),
 		&fyne.MenuItem{Label: "Quit", IsQuit: true, Action: s.Quit},
 	)
+	return fyne.NewMenu("Hookphone", items...)
 }
 
 // Window is the main window.
