@@ -224,6 +224,14 @@ func registrationText(a AccountStatus) (string, fyne.Resource) {
 		return "Not registered, retrying: " + orDash(a.Reason), theme.NewWarningThemedResource(theme.WarningIcon())
 	case sip.StateFailed:
 		return "Registration failed: " + orDash(a.Reason), theme.NewErrorThemedResource(theme.ErrorIcon())
+	case sip.StateConnected:
+		s := "Trunk connected to " + orDash(a.Server)
+		if a.TLS != "" {
+			s += " over " + a.TLS
+		}
+		return s, theme.NewSuccessThemedResource(theme.ConfirmIcon())
+	case sip.StateConnecting:
+		return "Connecting to the trunk " + orDash(a.Server) + "…", theme.NewPrimaryThemedResource(theme.ViewRefreshIcon())
 	}
 	if a.Reason != "" {
 		return "Not registered: " + a.Reason, theme.NewDisabledResource(theme.RadioButtonIcon())

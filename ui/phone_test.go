@@ -283,3 +283,22 @@ func TestTrayStateAndItems(t *testing.T) {
 		t.Errorf("tray redial dialled %v", fp.dials)
 	}
 }
+
+func TestRegistrationText(t *testing.T) {
+	for _, tc := range []struct {
+		a    AccountStatus
+		want string
+	}{
+		{AccountStatus{AOR: "sip:a@x", State: sip.StateRegistered, TLS: "TLS 1.2"}, "Registered as sip:a@x over TLS 1.2"},
+		{AccountStatus{AOR: "sip:a@x", State: sip.StateRegistering}, "Registering sip:a@x…"},
+		{AccountStatus{State: sip.StateRetrying, Reason: "503 Service Unavailable"}, "Not registered, retrying: 503 Service Unavailable"},
+		{AccountStatus{State: sip.StateFailed, Reason: "certificate signed by an unknown CA"}, "Registration failed: certificate signed by an unknown CA"},
+		{AccountStatus{State: sip.StateConnected, Server: "sips:sip.example.com", TLS: "TLS 1.3"}, "Trunk connected to sips:sip.example.com over TLS 1.3"},
+		{AccountStatus{State: sip.StateConnecting, Server: "sips:sip.example.com"}, "Connecting to the trunk sips:sip.example.com…"},
+		{AccountStatus{State: sip.StateUnregistered}, "Not registered"},
+	} {
+		if got, _ := registrationText(tc.a); got != tc.want {
+			t.Errorf("registrationText(%+v) = %q, want %q", tc.a, got, tc.want)
+		}
+	}
+}

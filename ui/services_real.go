@@ -81,6 +81,15 @@ func startServices(ctx context.Context, o Options, secrets SecretStore, store Co
 		} else {
 			svc.History = history
 		}
+		// SIP traces outlive the session (redacted): a past call's ladder
+		// comes from the store once the in-memory trace no longer has it.
+		if ts, err := sip.OpenTraceStore(ctx, db, 0); err != nil {
+			log.Warn("SIP trace not persisted", "err", err)
+		} else {
+			detach := ts.Attach(trace)
+			svc.closers = append(svc.closers, func() { detach(); ts.Close() })
+			svc.Trace = &storedTrace{Trace: trace, store: ts}
+		}
 	}
 
 	sys, err := audio.NewSystem(audio.SystemOptions{Logger: log})
@@ -114,7 +123,7 @@ func startServices(ctx context.Context, o Options, secrets SecretStore, store Co
 		}
 	}
 
-	ph := &phone{log: log, trace: trace, history: history, audio: au, insp: insp}
+	ph := &phone{log: log, trace: trace, history: history, audio: au, insp: insp, listenerDir: filepath.Join(o.Paths.DataDir, "listener")}
 	svc.Phone = ph
 	svc.closers = append(svc.closers, ph.close)
 	if echo, err := sip.StartEchoServer(ctx, sip.EchoConfig{Dir: filepath.Join(o.Paths.DataDir, "echo"), Logger: log}); err != nil {
@@ -192,11 +201,12 @@ func sipAccount(ctx context.Context, a config.Account, secrets SecretStore) (sip
 
 // phone is the PhoneService over sip's endpoints, registrations and call managers.
 type phone struct {
-	log     *slog.Logger
-	trace   *sip.Trace
-	history *sip.History
-	audio   *audioEnds
-	insp    *inspector
+	log         *slog.Logger
+	listenerDir string // where trunk listener certificates are made
+	trace       *sip.Trace
+	history     *sip.History
+	audio       *audioEnds
+	insp        *inspector
 
 	mu        sync.Mutex
 	accounts  []*line
@@ -230,10 +240,37 @@ func (p *phone) add(ctx context.Context, acct sip.Account, local bool) error {
 	p.mu.Lock()
 	p.accounts = append(p.accounts, l)
 	p.mu.Unlock()
-	if acct.Mode == sip.ModeRegister {
+	var events <-chan sip.Event
+	switch acct.Mode {
+	case sip.ModeRegister:
 		l.reg = sip.NewRegistration(ep, sip.RegistrationOptions{})
+		events = l.reg.Events()
 		go func() {
-			for ev := range l.reg.Events() {
+			if err := l.reg.Run(ctx); err != nil && ctx.Err() == nil {
+				p.log.Warn("registration ended", "account", acct.Name, "err", err)
+			}
+		}()
+	case sip.ModeTrunk:
+		if acct.Listen != "" {
+			cert, err := sip.LoadOrCreateListenerCert(acct.ListenCertFile, acct.ListenKeyFile, p.listenerDir, nil)
+			if err == nil {
+				_, err = ep.Listen(ctx, acct.Listen, cert)
+			}
+			if err != nil {
+				p.log.Warn("trunk listener not started: no inbound calls", "account", acct.Name, "err", err)
+			}
+		}
+		t := sip.NewTrunk(ep, sip.RegistrationOptions{})
+		events = t.Events()
+		go func() {
+			if err := t.Run(ctx); err != nil && ctx.Err() == nil {
+				p.log.Warn("trunk ended", "account", acct.Name, "err", err)
+			}
+		}()
+	}
+	if events != nil {
+		go func() {
+			for ev := range events {
 				p.mu.Lock()
 				l.status.State, l.status.Reason = ev.State, ev.Reason
 				if ev.Flow != nil {
@@ -241,11 +278,6 @@ func (p *phone) add(ctx context.Context, acct sip.Account, local bool) error {
 				}
 				p.mu.Unlock()
 				p.changed()
-			}
-		}()
-		go func() {
-			if err := l.reg.Run(ctx); err != nil && ctx.Err() == nil {
-				p.log.Warn("registration ended", "account", acct.Name, "err", err)
 			}
 		}()
 	}
@@ -820,4 +852,25 @@ func (in *inspector) feedStreams(ctx context.Context, cache *sc.Cache, log *slog
 			}
 		}
 	}
+}
+
+// storedTrace is the session's trace backed by the trace store for calls
+// older than the session (redacted text only).
+type storedTrace struct {
+	*sip.Trace
+	store *sip.TraceStore
+}
+
+// Messages returns the session's messages, else the stored ones.
+func (t *storedTrace) Messages(callID string) []sip.TraceMessage {
+	if m := t.Trace.Messages(callID); len(m) > 0 || callID == "" {
+		return m
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	m, err := t.store.Messages(ctx, callID, 500)
+	if err != nil {
+		return nil
+	}
+	return m
 }

@@ -113,7 +113,7 @@ func newStreamsArea(env *viewEnv) *streamsArea {
 		b := o.(*fyne.Container)
 		lbl := b.Objects[0].(*widget.Label)
 		lbl.Truncation = fyne.TextTruncateEllipsis
-		lbl.SetText(r.URL)
+		lbl.SetText(sc.RedactURL(r.URL))
 		chipBox := b.Objects[1].(*fyne.Container)
 		setChipBox(chipBox, chipFor(r))
 	})
@@ -206,7 +206,7 @@ func (a *streamsArea) Reload() {
 func (a *streamsArea) pick(r sc.Report) {
 	c, set := newChip()
 	set(chipFor(r))
-	url := widget.NewLabelWithStyle(r.URL, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	url := widget.NewLabelWithStyle(sc.RedactURL(r.URL), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	url.Wrapping = fyne.TextWrapBreak
 	pred := widget.NewLabel(r.Prediction)
 	pred.Wrapping = fyne.TextWrapWord
@@ -337,7 +337,7 @@ func (a *streamsArea) evict(url string) {
 			dialog.ShowError(fmt.Errorf("evict: %w", err), a.env.win)
 			return
 		}
-		a.detail.Objects = []fyne.CanvasObject{widget.NewLabel("Evicted " + url)}
+		a.detail.Objects = []fyne.CanvasObject{widget.NewLabel("Evicted " + sc.RedactURL(url))}
 		a.detail.Refresh()
 		a.Reload()
 	})

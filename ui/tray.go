@@ -37,6 +37,8 @@ func (p *phoneArea) trayState() string {
 		return a.Name + ": not registered, retrying"
 	case sip.StateFailed:
 		return a.Name + ": registration failed"
+	case sip.StateConnected:
+		return a.Name + ": trunk connected"
 	}
 	return a.Name + ": not registered"
 }
