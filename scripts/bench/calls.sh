@@ -2,7 +2,8 @@
 # Process-level comparison of calls, measured in one run through a real
 # Kamailio over TLS with mandatory SRTP (PCMU, AES_CM_128_HMAC_SHA1_80):
 #   - CPU-seconds of the calling process over a 60 s call:
-#       `hookphone call` (whole process: start, register, call, hang up) → baresip
+#       `hookphone call` → baresip (the process's CPU from the answer to its exit,
+#       hang-up included; start-up, TLS and registration excluded)
 #       vs a baresip caller → baresip (its CPU from dial to hang-up)
 #   - call set-up time: INVITE → 200 (answer), and INVITE → first SRTP packet
 #     received (Hookphone: from its result object; baresip: dial command →
