@@ -29,6 +29,8 @@ type Services struct {
 	Trace TraceService
 	// Ringer plays the ringtone while a call rings (nil: silent).
 	Ringer Ringer
+	// Audio lists devices and runs the device tests of Settings → Audio.
+	Audio AudioService
 	// FirstRun is set when no config existed and the local echo was set up.
 	FirstRun bool
 	// TestLog, when set, receives one line per UI state change (HOOKPHONE_TEST_LOG).

@@ -103,6 +103,7 @@ func startServices(ctx context.Context, o Options, secrets SecretStore, store Co
 	au := &audioEnds{sys: sys, choice: dev, echoCancel: cfg.Audio.EchoCancellation, log: log}
 	if sys != nil {
 		svc.Ringer = au
+		svc.Audio = au
 	}
 
 	var insp *inspector
@@ -873,4 +874,74 @@ func (t *storedTrace) Messages(callID string) []sip.TraceMessage {
 		return nil
 	}
 	return m
+}
+
+// Devices lists the devices that record and those that play.
+func (a *audioEnds) Devices() (inputs, outputs []string, err error) {
+	devs, err := a.sys.Devices()
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, d := range devs {
+		if d.MaxInputChannels > 0 {
+			inputs = append(inputs, d.Name)
+		}
+		if d.MaxOutputChannels > 0 {
+			outputs = append(outputs, d.Name)
+		}
+	}
+	return inputs, outputs, nil
+}
+
+// Meter reports the levels of the chosen devices until ctx ends.
+func (a *audioEnds) Meter(ctx context.Context, input, output string, levels func(mic, speaker float64)) error {
+	d, err := audio.OpenDuplex(ctx, a.sys, audio.DuplexConfig{Choice: audio.DeviceChoice{Input: input, Output: output},
+		CodecRate: codecRate, Logger: a.log})
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	// Drain the microphone so its meter follows the voice.
+	go func() {
+		frame := make([]int16, codecRate/50)
+		for ctx.Err() == nil {
+			if d.Source().ReadFrame(frame) != nil {
+				return
+			}
+		}
+	}()
+	tick := time.NewTicker(100 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-tick.C:
+			mic, spk := d.Levels()
+			levels(mic.RMS, spk.RMS)
+		}
+	}
+}
+
+// EchoTest records d from input and plays it back on output.
+func (a *audioEnds) EchoTest(ctx context.Context, input, output string, d time.Duration) error {
+	dev, err := audio.OpenDuplex(ctx, a.sys, audio.DuplexConfig{Choice: audio.DeviceChoice{Input: input, Output: output},
+		CodecRate: codecRate, NoEchoCancel: true, Logger: a.log})
+	if err != nil {
+		return err
+	}
+	defer dev.Close()
+	ctx, cancel := context.WithTimeout(ctx, 2*d+5*time.Second)
+	defer cancel()
+	_, err = audio.EchoTest(ctx, dev.Source(), dev.Sink(), codecRate, d)
+	return err
+}
+
+// RingTest plays the ringtone on device until ctx ends.
+func (a *audioEnds) RingTest(ctx context.Context, device string) error {
+	src, err := audio.NewToneSource(audio.Ringtone(), codecRate, 0)
+	if err != nil {
+		return err
+	}
+	return a.play(ctx, device, src.ReadFrame)
 }
