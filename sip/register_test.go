@@ -25,6 +25,8 @@ type unit struct {
 
 func startUnit(t *testing.T, users map[string]string, user, password string, tweak func(*sip.Account, *sip.RegistrationOptions, *siptest.Registrar)) *unit {
 	t.Helper()
+	// Every registration, keep-alive and flow goroutine must be gone after the test.
+	siptest.NoLeaks(t, "hookphone/sip.(*Registration)", "hookphone/sip.(*keeper)", "hookphone/sip.(*tracedConn)", "hookphone/sip.(*Endpoint)")
 	reg := siptest.NewRegistrar(t, users)
 	clock := siptest.NewClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
 	srv, err := sip.ParseServerURI(reg.ServerURI())
