@@ -255,6 +255,29 @@ func (e *Endpoint) Connect(ctx context.Context) (*Flow, error) {
 	return f, nil
 }
 
+// FlowFor returns the flow an inbound request arrived on (the account's flow
+// or a trunk listener's connection), matched by the request's source
+// address; nil if none matches. Contact(FlowFor(req)) then advertises the
+// address the peer reached (for a listener on 0.0.0.0: the interface it used).
+func (e *Endpoint) FlowFor(req *sip.Request) *Flow {
+	src := req.Source()
+	e.mu.Lock()
+	f := e.flow
+	listeners := append([]*TrunkListener(nil), e.listeners...)
+	e.mu.Unlock()
+	if f != nil && f.Remote == src {
+		return f
+	}
+	for _, l := range listeners {
+		for _, lf := range l.Flows() {
+			if lf.Remote == src && lf.Alive() {
+				return lf
+			}
+		}
+	}
+	return nil
+}
+
 // ours reports whether local is the local address of a flow Hookphone
 // dialled or accepted (those are traced by their tracedConn).
 func (e *Endpoint) ours(local string) bool {
@@ -365,9 +388,18 @@ func (e *Endpoint) Contact(f *Flow) sip.ContactHeader {
 	uri := sip.Uri{Scheme: "sip", User: e.Account.User, UriParams: params, Headers: sip.NewParams()}
 	e.mu.Lock()
 	local := e.contactAddr
+	var anyListener string // a listener on 0.0.0.0/::: its port, when nothing better is known
+	if len(e.listeners) > 0 {
+		anyListener = e.listeners[0].ListenAddr
+	}
 	e.mu.Unlock()
 	if local == "" && f != nil {
 		local = f.Local
+	}
+	if local == "" && anyListener != "" {
+		if _, port, err := net.SplitHostPort(anyListener); err == nil {
+			local = net.JoinHostPort("127.0.0.1", port)
+		}
 	}
 	if local != "" {
 		host, port, err := net.SplitHostPort(local)

@@ -2,6 +2,7 @@ package sip_test
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -51,6 +52,9 @@ func TestTrunkListenerTakesInboundRequests(t *testing.T) {
 	defer ep.Close()
 	got := make(chan string, 1)
 	ep.Handle(sipgosip.MESSAGE, func(req *sipgosip.Request, tx sipgosip.ServerTransaction) {
+		if f := ep.FlowFor(req); f == nil || ep.Contact(f).Address.Port == 0 {
+			got <- "no inbound flow for " + req.Source()
+		}
 		got <- string(req.Body())
 		tx.Respond(sipgosip.NewResponseFromRequest(req, 200, "OK", nil))
 	})
@@ -94,6 +98,17 @@ func TestTrunkListenerTakesInboundRequests(t *testing.T) {
 	}
 	if b := <-got; b != "hello" {
 		t.Fatalf("handler got %q", b)
+	}
+	// On 0.0.0.0 the Contact cannot name an address, but it keeps the listener's port.
+	any := sip.Account{Mode: sip.ModeTrunk, Server: srv, User: "hookphone"}
+	ep2, _ := sip.NewEndpoint(any, sip.EndpointOptions{})
+	defer ep2.Close()
+	l2, err := ep2.Listen(context.Background(), "0.0.0.0:0", cert)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := ep2.Contact(nil); !strings.HasSuffix(l2.ListenAddr, fmt.Sprintf(":%d", c.Address.Port)) {
+		t.Fatalf("contact %s lost the listener port of %s", c.Address.String(), l2.ListenAddr)
 	}
 	if res := send(sipgosip.INFO, ""); res.StatusCode != 500 {
 		t.Fatalf("panicking handler answered %d, want 500", res.StatusCode)
