@@ -7,6 +7,7 @@ import (
 
 	"fyne.io/fyne/v2"
 
+	"github.com/hookphone/hookphone/config"
 	"github.com/hookphone/hookphone/sip"
 	wi "github.com/hookphone/hookphone/webhookinspector"
 	"github.com/hookphone/hookphone/webhookinspector/streamcache"
@@ -146,6 +147,9 @@ type InspectorService interface {
 	BaseURL() string
 	// CallStarted tells the watchdog a call began (its X-Hookphone-Call-Id).
 	CallStarted(callID string, at time.Time)
+	// Apply restarts the capture server with new settings (secrets are read
+	// again from the secret store); subscriptions carry on.
+	Apply(ctx context.Context, ic config.Inspector) error
 }
 
 // StreamService is the stream-audio cache.

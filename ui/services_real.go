@@ -629,17 +629,26 @@ func (s *streams) Play(ctx context.Context, u string) error {
 	return s.audio.play(ctx, s.audio.choice.Output, src.ReadFrame)
 }
 
-// inspector adapts the capture server and store to InspectorService.
+// inspector adapts the capture server and store to InspectorService. The
+// store lives as long as the app; the server is replaced when the settings
+// change (Apply), and subscribers keep their channel across the change.
 type inspector struct {
 	store   *wi.Store
+	secrets SecretStore
+	log     *slog.Logger
+	secret  string // the generated secret of localAPIKey
+
+	mu      sync.Mutex
 	srv     *wi.Server
 	base    *url.URL
-	secret  string
-	secrets map[string]string
+	keys    map[string]string // api_key → secret of the running server
 	appID   string
 	forward string
+	listen  string // the configured listen address of the running server
 	cancel  context.CancelFunc
 	done    chan struct{}
+	subs    map[int]chan wi.Notice
+	nextSub int
 }
 
 // startInspector opens the store, loads or makes the local signature secret
@@ -650,21 +659,32 @@ func startInspector(ctx context.Context, paths config.Paths, ic config.Inspector
 	if err != nil {
 		return nil, err
 	}
-	in := &inspector{store: store, appID: ic.ApplicationID, forward: ic.Forward, secrets: map[string]string{}}
+	in := &inspector{store: store, secrets: secrets, log: log, subs: map[int]chan wi.Notice{}}
 	in.secret = localSecret(ctx, secrets, log)
-	in.secrets[localAPIKey] = in.secret
+	if err := in.Apply(ctx, ic); err != nil {
+		store.Close()
+		return nil, err
+	}
+	return in, nil
+}
+
+// Apply (re)starts the capture server with the inspector settings ic: the
+// secrets are read again from the secret store. The listen address stays
+// the one in use unless ic names another.
+func (in *inspector) Apply(ctx context.Context, ic config.Inspector) error {
+	keys := map[string]string{localAPIKey: in.secret}
 	for key, name := range ic.SignatureSecrets {
-		if secrets == nil {
+		if in.secrets == nil {
 			break
 		}
-		if s, err := secrets.Get(ctx, name); err == nil {
-			in.secrets[key] = s
+		if s, err := in.secrets.Get(ctx, name); err == nil {
+			keys[key] = s
 		} else {
-			log.Warn("signature secret missing", "api_key", key, "err", err)
+			in.log.Warn("signature secret missing", "api_key", key, "err", err)
 		}
 	}
-	ver := wi.NewVerifier(wi.VerifierConfig{Secrets: in.secrets, ApplicationID: ic.ApplicationID, Window: time.Duration(ic.MaxAge)})
-	scfg := wi.ServerConfig{Store: store, Verifier: ver, ForwardURL: ic.Forward, Logger: log}
+	ver := wi.NewVerifier(wi.VerifierConfig{Secrets: keys, ApplicationID: ic.ApplicationID, Window: time.Duration(ic.MaxAge)})
+	scfg := wi.ServerConfig{Store: in.store, Verifier: ver, ForwardURL: ic.Forward, Logger: in.log}
 	if ic.AnswerPath != "" {
 		scfg.AnswerPaths = []string{ic.AnswerPath}
 	}
@@ -679,33 +699,80 @@ func startInspector(ctx context.Context, paths config.Paths, ic config.Inspector
 	}
 	srv, err := wi.NewServer(scfg)
 	if err != nil {
-		store.Close()
-		return nil, err
+		return err
 	}
 	addr := ic.Listen
 	if addr == "" {
 		addr = config.DefaultInspectorListen
 	}
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	if in.base != nil && ic.Listen == in.listen {
+		addr = in.base.Host // the same setting: keep the port in use (it may be the fallback one)
+	}
+	in.listen = ic.Listen
+	in.stopLocked()
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
-		log.Warn("inspector address taken; using a free port", "addr", addr, "err", err)
+		in.log.Warn("inspector address taken; using a free port", "addr", addr, "err", err)
 		if ln, err = net.Listen("tcp", "127.0.0.1:0"); err != nil {
-			store.Close()
-			return nil, err
+			return err
 		}
 	}
-	in.srv = srv
+	in.srv, in.keys, in.appID, in.forward = srv, keys, ic.ApplicationID, ic.Forward
 	in.base = &url.URL{Scheme: "http", Host: ln.Addr().String()}
-	sctx, cancel := context.WithCancel(ctx)
+	sctx, cancel := context.WithCancel(context.Background())
 	in.cancel = cancel
-	in.done = make(chan struct{})
+	done := make(chan struct{})
+	in.done = done
+	notices, unsub := srv.Subscribe(256)
 	go func() {
-		defer close(in.done)
-		if err := srv.Serve(sctx, ln); err != nil && sctx.Err() == nil {
-			log.Warn("inspector stopped", "err", err)
+		defer unsub()
+		for {
+			select {
+			case <-sctx.Done():
+				return
+			case n, ok := <-notices:
+				if !ok {
+					return
+				}
+				in.fanOut(n)
+			}
 		}
 	}()
-	return in, nil
+	go func() {
+		defer close(done)
+		if err := srv.Serve(sctx, ln); err != nil && sctx.Err() == nil {
+			in.log.Warn("inspector stopped", "err", err)
+		}
+	}()
+	return nil
+}
+
+// stopLocked stops the running server and waits for it (in.mu held).
+func (in *inspector) stopLocked() {
+	if in.cancel == nil {
+		return
+	}
+	in.cancel()
+	select {
+	case <-in.done:
+	case <-time.After(5 * time.Second):
+	}
+	in.cancel = nil
+}
+
+// fanOut passes a notice to every subscriber (dropping it for a full one:
+// lists re-read the store).
+func (in *inspector) fanOut(n wi.Notice) {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	for _, ch := range in.subs {
+		select {
+		case ch <- n:
+		default:
+		}
+	}
 }
 
 // localSecret returns the generated signature secret of the local api_key,
@@ -729,11 +796,13 @@ func localSecret(ctx context.Context, secrets SecretStore, log *slog.Logger) str
 }
 
 func (in *inspector) close() {
-	in.cancel()
-	select {
-	case <-in.done:
-	case <-time.After(5 * time.Second):
+	in.mu.Lock()
+	in.stopLocked()
+	for id, ch := range in.subs {
+		close(ch)
+		delete(in.subs, id)
 	}
+	in.mu.Unlock()
 	in.store.Close()
 }
 
@@ -748,30 +817,62 @@ func (in *inspector) Get(ctx context.Context, id int64) (*wi.Capture, error) {
 }
 
 // Subscribe delivers live notices.
-func (in *inspector) Subscribe(buf int) (<-chan wi.Notice, func()) { return in.srv.Subscribe(buf) }
+func (in *inspector) Subscribe(buf int) (<-chan wi.Notice, func()) {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	id := in.nextSub
+	in.nextSub++
+	ch := make(chan wi.Notice, buf)
+	in.subs[id] = ch
+	return ch, func() {
+		in.mu.Lock()
+		defer in.mu.Unlock()
+		if c, ok := in.subs[id]; ok {
+			close(c)
+			delete(in.subs, id)
+		}
+	}
+}
 
 // BaseURL is where the inspector listens.
-func (in *inspector) BaseURL() string { return in.base.String() }
+func (in *inspector) BaseURL() string {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	return in.base.String()
+}
 
 // CallStarted arms the watchdog.
-func (in *inspector) CallStarted(id string, at time.Time) { in.srv.CallStarted(id, at) }
+func (in *inspector) CallStarted(id string, at time.Time) {
+	in.mu.Lock()
+	srv := in.srv
+	in.mu.Unlock()
+	srv.CallStarted(id, at)
+}
+
+// current returns the running server's address and settings.
+func (in *inspector) current() (base *url.URL, keys map[string]string, appID, forward string) {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	return in.base, in.keys, in.appID, in.forward
+}
 
 // sampleEvents are the webhooks of one sample call, in order.
 var sampleEvents = []string{"answer", "started", "ringing", "answered", "completed"}
 
 // SendSamples sends one sample call's signed webhooks to the inspector.
 func (in *inspector) SendSamples(ctx context.Context) (int, error) {
+	base, _, appID, _ := in.current()
 	uuid, conv := newUUID(), "CON-"+newUUID()
 	client := &http.Client{Timeout: 10 * time.Second}
 	n := 0
 	for _, ev := range sampleEvents {
 		reqs, err := wi.BuildSample(wi.SampleOptions{Event: ev, Secret: in.secret, APIKey: localAPIKey,
-			ApplicationID: in.appID, UUID: uuid, ConversationUUID: conv})
+			ApplicationID: appID, UUID: uuid, ConversationUUID: conv})
 		if err != nil {
 			return n, err
 		}
 		for _, r := range reqs {
-			if _, err := wi.SendSample(ctx, client, in.base, r); err != nil {
+			if _, err := wi.SendSample(ctx, client, base, r); err != nil {
 				return n, err
 			}
 			n++
@@ -795,13 +896,14 @@ func (in *inspector) Replay(ctx context.Context, id int64, resign bool) (wi.Repl
 	if err != nil {
 		return wi.ReplayResult{}, err
 	}
-	target := in.forward
+	base, keys, _, forward := in.current()
+	target := forward
 	if target == "" {
-		target = in.base.String()
+		target = base.String()
 	}
 	o := wi.ReplayOptions{URL: target, Mode: wi.ReplayAsCaptured}
 	if resign {
-		o.Mode, o.Secrets, o.DefaultSecret = wi.ReplayResigned, in.secrets, in.secret
+		o.Mode, o.Secrets, o.DefaultSecret = wi.ReplayResigned, keys, in.secret
 	}
 	return wi.Replay(ctx, c, o)
 }
@@ -827,7 +929,7 @@ func (in *inspector) WriteHAR(ctx context.Context, w io.Writer, f wi.Filter) err
 
 // feedStreams hands the stream URLs of every answered NCCO to the cache.
 func (in *inspector) feedStreams(ctx context.Context, cache *sc.Cache, log *slog.Logger) {
-	ch, cancel := in.srv.Subscribe(64)
+	ch, cancel := in.Subscribe(64)
 	defer cancel()
 	for {
 		select {

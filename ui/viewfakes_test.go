@@ -12,6 +12,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 
+	"github.com/hookphone/hookphone/config"
 	"github.com/hookphone/hookphone/media"
 	"github.com/hookphone/hookphone/sip"
 	wi "github.com/hookphone/hookphone/webhookinspector"
@@ -264,6 +265,7 @@ func (f *fakeInspector) Replay(context.Context, int64, bool) (wi.ReplayResult, e
 func (f *fakeInspector) WriteHAR(context.Context, io.Writer, wi.Filter) error { return nil }
 func (f *fakeInspector) BaseURL() string                                      { return "http://127.0.0.1:8088" }
 func (f *fakeInspector) CallStarted(string, time.Time)                        {}
+func (f *fakeInspector) Apply(context.Context, config.Inspector) error        { return nil }
 
 // sampleWebhooks is a mix of verdicts, paths and calls.
 func sampleWebhooks() *fakeInspector {

@@ -152,7 +152,11 @@ func newWebhooksArea(env *viewEnv, state *configState, d Deps) *webhooksArea {
 		sample.Disable()
 		har.Disable()
 	} else {
-		a.url.SetText("Listening on " + in.BaseURL() + " — answer " + state.cfg.Inspector.AnswerPath + ", event " + state.cfg.Inspector.EventPath)
+		showURL := func() {
+			a.url.SetText("Listening on " + in.BaseURL() + " — answer " + state.cfg.Inspector.AnswerPath + ", event " + state.cfg.Inspector.EventPath)
+		}
+		showURL()
+		state.onChange(showURL)
 		a.follow(in)
 		a.Reload()
 	}
@@ -601,14 +605,23 @@ func showInspectorSettings(env *viewEnv, state *configState, d Deps) {
 					return fmt.Errorf("store the secret: %w", err)
 				}
 			}
-			return state.store.Save(cfg)
+			if err := state.store.Save(cfg); err != nil {
+				return err
+			}
+			if in := env.svc.Inspector; in != nil {
+				if err := in.Apply(ctx, cfg.Inspector); err != nil {
+					return fmt.Errorf("saved, but the inspector did not restart: %w", err)
+				}
+			}
+			return nil
 		}, func(err error) {
 			if err != nil {
 				dialog.ShowError(err, env.win)
 				return
 			}
 			state.saved(cfg)
-			dialog.ShowInformation("Saved", "The inspector settings are saved; the inspector applies them at the next start.", env.win)
+			env.svc.logf("inspector settings applied")
+			dialog.ShowInformation("Saved", "The inspector settings are saved and in force.", env.win)
 		})
 	}, env.win)
 	nccoStatus.Refresh()
