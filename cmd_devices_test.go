@@ -98,7 +98,7 @@ func TestCallDeviceThroughEchoService(t *testing.T) {
 	defer echo.Close()
 
 	spk := p.Record(testlab.PulseSpeaker + ".monitor")
-	stop := p.FeedMic(ctx, testlab.SineGenerator(1000, 0.5))
+	stop := p.FeedMic(ctx, speakingTone())
 	var out, errb bytes.Buffer
 	cio := cliIO{stdout: &out, stderr: &errb, getenv: os.Getenv}
 	code := run(ctx, cio, []string{"call", "--server", echo.ServerURI(), "--ca", echo.CAFile(), "--no-register",
@@ -122,8 +122,28 @@ func TestCallDeviceThroughEchoService(t *testing.T) {
 	assertHeard(t, "echo on the speaker", rec, testlab.PulseRate, 1000, errb.String())
 }
 
-// assertHeard judges the 50 ms windows of rec where something played: at
-// least 1 s of them, the median dominated by freq.
+// speakingTone is the "person speaking" of the end-to-end tests: a 1 kHz
+// tone in 400 ms bursts with 200 ms pauses. A tone that never stops is what
+// a noise suppressor is built to remove; with pauses, like speech, it passes.
+func speakingTone() testlab.Generator {
+	sine := testlab.SineGenerator(1000, 0.5)
+	n := 0
+	return func(buf []int16) {
+		sine(buf)
+		for i := range buf {
+			if (n+i)%(testlab.PulseRate*6/10) >= testlab.PulseRate*4/10 {
+				buf[i] = 0
+			}
+		}
+		n += len(buf)
+	}
+}
+
+// assertHeard judges the 50 ms windows of rec where something played
+// (above −50 dBFS): at least 1 s of them, the median dominated by freq. The
+// call's default processing is on, and its noise suppressor learns a steady
+// tone as noise within a second or two and pulls it down by about 25 dB
+// (with AGC), so quiet windows count too.
 func assertHeard(t *testing.T, what string, rec []int16, rate int, freq float64, log string) {
 	t.Helper()
 	var ratios []float64
@@ -131,7 +151,7 @@ func assertHeard(t *testing.T, what string, rec []int16, rate int, freq float64,
 	win := rate / 20
 	for i := 0; i+win <= len(rec); i += win {
 		tone, total := testlab.ToneLevel(rec[i:i+win], float64(rate), freq)
-		if total > 0.01 {
+		if total > 0.003 {
 			ratios = append(ratios, tone/total)
 			loud = max(loud, tone)
 		}
@@ -163,7 +183,7 @@ func TestCallDeviceWithBaresip(t *testing.T) {
 	defer cancel()
 
 	spk := p.Record(testlab.PulseSpeaker + ".monitor")
-	stop := p.FeedMic(ctx, testlab.SineGenerator(1000, 0.5))
+	stop := p.FeedMic(ctx, speakingTone())
 	var out, errb bytes.Buffer
 	cio := cliIO{stdout: &out, stderr: &errb, getenv: os.Getenv}
 	code := run(ctx, cio, []string{"call", "--server", k.ServerURI(), "--ca", k.CAFile, "--user", "alice",
@@ -189,5 +209,6 @@ func TestCallDeviceWithBaresip(t *testing.T) {
 	rate := r.Info().SampleRate
 	got := make([]int16, 10*rate)
 	n, _ := r.ReadInt16(got)
+	t.Logf("baresip recording %s: %d samples at %d Hz", heard, n, rate)
 	assertHeard(t, "the virtual mic's tone at baresip", got[:n], rate, 1000, bob.Log())
 }
