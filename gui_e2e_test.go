@@ -252,3 +252,68 @@ func receivedOf(line string) int {
 	n, _ := strconv.Atoi(strings.Fields(rest + " ")[0])
 	return n
 }
+
+// TestGUIIncomingCallKeyboard: a real incoming call to the real binary.
+// Alice (Hookphone, account "lab" registered over TLS to a lab Kamailio, its
+// password in the secret store) is called by Bob (baresip, mandatory SRTP).
+// The window rings (banner, ringtone on the ringer device); Enter answers,
+// the lock goes green, Escape hangs up, and baresip sees the call close.
+func TestGUIIncomingCallKeyboard(t *testing.T) {
+	x := testlab.StartXvfb(t, 1280, 800)
+	pulse := testlab.StartPulse(t)
+	k := testlab.StartKamailio(t, testlab.KamailioConfig{Users: map[string]string{"alice": "secretA", "bob": "secretB"}})
+	home := t.TempDir()
+	logPath := filepath.Join(home, "ui-test.log")
+	env := append(isolatedEnv(home), "PULSE_SERVER="+pulse.Server, ui.TestLogEnv+"="+logPath)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+
+	paths := config.PathsUnder(filepath.Join(home, ".config", config.AppDirName),
+		filepath.Join(home, ".local", "share", config.AppDirName), filepath.Join(home, ".cache", config.AppDirName))
+	cfg := config.Default()
+	cfg.Accounts = []config.Account{{Name: "lab", Server: k.ServerURI(), User: "alice", CAFile: k.CAFile}}
+	if err := config.NewStore(paths.ConfigFile).Save(cfg); err != nil {
+		t.Fatal(err)
+	}
+	if err := config.NewFileStore(paths.SecretsFallback).Set(ctx, config.AccountPasswordKey("lab"), "secretA"); err != nil {
+		t.Fatal(err)
+	}
+
+	w := startWindow(t, x, env)
+	log := testLog{path: logPath, w: w}
+	log.wait(t, `registration account="lab" state=registered`, 60*time.Second)
+
+	bob := testlab.StartBaresip(t, testlab.BaresipConfig{Name: "bob", User: "bob", Password: "secretB", Domain: k.Domain(),
+		Registrar: k.TLSAddr(), CAFile: k.CAFile, ToneHz: 1000})
+	if err := bob.Dial(ctx, "sip:alice@"+k.Domain()); err != nil {
+		t.Fatal(err)
+	}
+	log.wait(t, `incoming ringing remote=".*bob@`, 30*time.Second)
+	w.capture(t, x, "incoming.png", "")
+
+	xdo := func(args ...string) {
+		t.Helper()
+		cmd := exec.CommandContext(ctx, "xdotool", args...)
+		cmd.Env = x.Env(os.Environ())
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("xdotool %v: %v %s", args, err, out)
+		}
+	}
+	xdo("mousemove", "--window", w.id, strconv.Itoa(ptIdle[0]), strconv.Itoa(ptIdle[1]))
+	xdo("key", "Return")
+	log.wait(t, `ui answer remote=".*bob@`, 20*time.Second)
+	log.wait(t, `call state=active remote=.*bob@.* lock=green tls="TLS 1\.[23]" srtp="AES_`, 30*time.Second)
+	if _, err := bob.WaitEvent(ctx, "CALL_ESTABLISHED"); err != nil {
+		t.Fatalf("baresip: %v\n%s", err, bob.Log())
+	}
+	log.wait(t, `call stats received=[1-9]`, 30*time.Second)
+	w.capture(t, x, "incoming-answered.png", "incoming.png")
+
+	xdo("key", "Escape")
+	log.wait(t, `ui hangup`, 20*time.Second)
+	log.wait(t, `call state=ended remote=.*bob@`, 20*time.Second)
+	if _, err := bob.WaitEvent(ctx, "CALL_CLOSED"); err != nil {
+		t.Fatalf("baresip did not see the hang-up: %v", err)
+	}
+	w.quit(t)
+}

@@ -191,7 +191,7 @@ func (v *callView) refresh() {
 	v.remote.SetText(orDash(info.Remote))
 	v.state.SetText(callStateText(info))
 	v.timer.SetText(callTimer(info, now))
-	v.badge.set(lockFor(info.Security))
+	v.badge.set(lockForCall(info))
 
 	ended := info.State == sip.CallStateEnded
 	active := info.State == sip.CallStateActive || info.State == sip.CallStateHeld || info.State == sip.CallStateRemoteHeld
@@ -254,7 +254,7 @@ func (v *callView) refresh() {
 	if info.State != v.lastState {
 		v.lastState = info.State
 		v.env.svc.logf("call state=%s remote=%s lock=%s tls=%q srtp=%q", info.State, info.Remote,
-			map[bool]string{true: "green", false: "red"}[lockFor(info.Security).Secure], info.Security.TLSVersion, info.Security.SRTPSuite)
+			map[bool]string{true: "green", false: "red"}[lockForCall(info).Secure], info.Security.TLSVersion, info.Security.SRTPSuite)
 		if v.onState != nil {
 			v.onState(info)
 		}

@@ -38,6 +38,7 @@ type phoneArea struct {
 	cv       *callView
 	in       *incomingBanner
 	statuses []AccountStatus
+	logged   map[string]sip.State // last registration state written to the test log
 	content  fyne.CanvasObject
 	// onTray, when set, rebuilds the tray menu (registration or call state changed).
 	onTray func()
@@ -56,7 +57,7 @@ func (p *phoneArea) Icon() fyne.Resource { return theme.MediaRecordIcon() }
 func (p *phoneArea) Content() fyne.CanvasObject { return p.content }
 
 func newPhoneArea(env *viewEnv, state *configState, dial string) *phoneArea {
-	p := &phoneArea{env: env, state: state}
+	p := &phoneArea{env: env, state: state, logged: map[string]sip.State{}}
 	p.cv = newCallView(env)
 	p.cv.onState = func(info sip.CallInfo) {
 		if info.State == sip.CallStateEnded {
@@ -173,6 +174,12 @@ func (p *phoneArea) pressKey(d string) {
 // reloadAccounts refreshes the picker from the phone service.
 func (p *phoneArea) reloadAccounts() {
 	p.statuses = p.env.svc.Phone.Accounts()
+	for _, a := range p.statuses {
+		if p.logged[a.Name] != a.State {
+			p.logged[a.Name] = a.State
+			p.env.svc.logf("registration account=%q state=%s reason=%q", a.Name, a.State, a.Reason)
+		}
+	}
 	names := make([]string, len(p.statuses))
 	for i, a := range p.statuses {
 		names[i] = a.Name
@@ -205,7 +212,6 @@ func (p *phoneArea) showRegistration() {
 	text, icon := registrationText(a)
 	p.regIcon.SetResource(icon)
 	p.regText.SetText(text)
-	p.env.svc.logf("registration account=%q state=%s", a.Name, a.State)
 	p.trayChanged()
 }
 

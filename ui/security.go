@@ -43,6 +43,22 @@ func lockFor(sec sip.Security) lock {
 	}
 }
 
+// lockForCall is lockFor with the call's progress: before the answer no
+// media is negotiated yet, which is said as such (still red) rather than
+// as plain RTP.
+func lockForCall(info sip.CallInfo) lock {
+	l := lockFor(info.Security)
+	early := info.State == sip.CallStateUnknown || info.State == sip.CallStateCalling || info.State == sip.CallStateRinging
+	if early && !info.Security.SRTP {
+		sig := "no TLS flow yet"
+		if strings.EqualFold(info.Security.Transport, "TLS") && info.Security.TLSVersion != "" {
+			sig = "signalling " + info.Security.TLSVersion
+		}
+		return lock{Text: "Not secure yet: media not negotiated (" + sig + ")"}
+	}
+	return l
+}
+
 func orUnknown(s string) string {
 	if s == "" {
 		return "an unknown transport"

@@ -35,6 +35,22 @@ func TestLockBadgeLogic(t *testing.T) {
 	}
 }
 
+func TestLockForCallBeforeTheAnswer(t *testing.T) {
+	ringing := sip.CallInfo{State: sip.CallStateRinging, Security: sip.Security{Transport: "TLS", TLSVersion: "TLS 1.3"}}
+	if l := lockForCall(ringing); l.Secure || l.Text != "Not secure yet: media not negotiated (signalling TLS 1.3)" {
+		t.Errorf("ringing: %+v", l)
+	}
+	active := ringing
+	active.State = sip.CallStateActive
+	if l := lockForCall(active); l.Secure || l.Text != "NOT SECURE: media is plain RTP (no SRTP); signalling TLS 1.3" {
+		t.Errorf("answered without SRTP: %+v", l)
+	}
+	active.Security.SRTP, active.Security.SRTPSuite = true, "AES_CM_128_HMAC_SHA1_80"
+	if l := lockForCall(active); !l.Secure {
+		t.Errorf("answered with SRTP: %+v", l)
+	}
+}
+
 func TestLockBadgeRendersGreenAndRed(t *testing.T) {
 	_, w := newViewEnv(t, nil)
 	green, red := newLockBadge(nil), newLockBadge(nil)
