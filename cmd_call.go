@@ -274,8 +274,14 @@ func printCallResult(p printer, r callResult) {
 	human := fmt.Sprintf("result: %s (SIP %d), setup %d ms, %.1f s, %s %s, SRTP %s, %s, rtp sent %d received %d lost %d jitter %.1f ms, auth failures %d",
 		r.Result, r.SIPStatus, r.SetupMS, r.DurationS, r.TLSVer, r.TLSCipher, r.SRTPSuite, r.Codec,
 		r.RTP.Sent, r.RTP.Received, r.RTP.Lost, r.RTP.JitterMS, r.RTP.SRTPAuthFailures)
-	if r.Error != "" {
-		human += "; " + r.Error
+	if r.Result != sip.ResultAnswered.String() {
+		human = fmt.Sprintf("result: %s", r.Result)
+		if r.SIPStatus != 0 {
+			human += fmt.Sprintf(" (SIP %d)", r.SIPStatus)
+		}
+		if r.Error != "" {
+			human += ": " + r.Error
+		}
 	}
 	p.event(r, human)
 }

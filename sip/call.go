@@ -55,6 +55,7 @@ type Call struct {
 	answerSDP   []byte
 	answerNeg   media.Negotiated
 	transferred bool
+	byeSent     bool // we hung up: the dialog's end is ours, not the far end's
 
 	hub      eventHub
 	done     chan struct{}
@@ -292,6 +293,9 @@ func (c *Call) Hangup(ctx context.Context) error {
 	case !answered && c.Direction == DirectionIncoming:
 		return c.Reject(ctx, 603)
 	default:
+		c.mu.Lock()
+		c.byeSent = true
+		c.mu.Unlock()
 		var err error
 		if cs != nil {
 			err = cs.Bye(ctx)
@@ -549,6 +553,7 @@ func (c *Call) followMedia(ctx context.Context, cancel context.CancelFunc, ms me
 func (c *Call) hangupWithReason(ctx context.Context, reason string) {
 	c.mu.Lock()
 	cs, ss := c.cs, c.ss
+	c.byeSent = true
 	c.mu.Unlock()
 	if cs != nil {
 		_ = cs.Bye(ctx)
@@ -556,6 +561,18 @@ func (c *Call) hangupWithReason(ctx context.Context, reason string) {
 		_ = ss.Bye(ctx)
 	}
 	c.finish(ResultAnswered, 0, reason)
+}
+
+// remoteEnded ends the call after the dialog ended, unless our own BYE
+// ended it (then the hang-up path records its own reason).
+func (c *Call) remoteEnded() {
+	c.mu.Lock()
+	ours := c.byeSent
+	c.mu.Unlock()
+	if ours {
+		return
+	}
+	c.finish(ResultAnswered, 0, "remote hangup")
 }
 
 // remoteTarget is where in-dialog requests go (the peer's Contact).

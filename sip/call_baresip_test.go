@@ -154,8 +154,8 @@ func TestHookphoneCallsBaresip(t *testing.T) {
 		t.Fatal(err)
 	}
 	info := c.Info()
-	if info.Result != ResultAnswered || info.SIPStatus != 200 {
-		t.Errorf("result %s %d, want answered 200", info.Result, info.SIPStatus)
+	if info.Result != ResultAnswered || info.SIPStatus != 200 || info.Reason != "local hangup" {
+		t.Errorf("result %s %d %q, want answered 200 / local hangup", info.Result, info.SIPStatus, info.Reason)
 	}
 	if !info.Security.SRTP || info.Security.SRTPSuite != "AES_CM_128_HMAC_SHA1_80" || info.Security.TLSVersion == "" {
 		t.Errorf("security %+v, want TLS + SRTP AES_CM_128_HMAC_SHA1_80", info.Security)

@@ -273,6 +273,7 @@ func (m *CallManager) Dial(ctx context.Context, target string, opts DialOptions)
 		return nil, fmt.Errorf("call: %w", err)
 	}
 	mcfg, err := mediaConfig(acc, m.mediaIP(), m.cfg.NoMediaTimeout)
+	mcfg.Logger = m.log
 	if err != nil {
 		return nil, fmt.Errorf("call %s: %w", uri.String(), err)
 	}
@@ -414,7 +415,7 @@ func (c *Call) runOutgoing(setup context.Context, req *sip.Request, ring time.Du
 	c.setState(CallStateActive)
 	select {
 	case <-sess.Context().Done():
-		c.finish(ResultAnswered, 0, "remote hangup")
+		c.remoteEnded()
 	case <-c.done:
 	}
 }
@@ -477,6 +478,7 @@ func (m *CallManager) HandleInvite(req *sip.Request, tx sip.ServerTransaction) {
 		}
 	}
 	mcfg, err := mediaConfig(m.cfg.Account, m.mediaIP(), m.cfg.NoMediaTimeout)
+	mcfg.Logger = m.log
 	if err == nil {
 		c.ms, err = m.cfg.newMedia(context.Background(), mcfg)
 	}
@@ -561,7 +563,7 @@ func (c *Call) runIncoming(d *sipgo.DialogServerSession) {
 	}
 	select {
 	case <-d.Context().Done():
-		c.finish(ResultAnswered, 0, "remote hangup")
+		c.remoteEnded()
 	case <-c.done:
 	}
 }

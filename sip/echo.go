@@ -77,7 +77,7 @@ func StartEchoServer(ctx context.Context, cfg EchoConfig) (*EchoServer, error) {
 		return nil, fmt.Errorf("echo server: listen address %q: want host:port", cfg.Listen)
 	}
 	hosts := []string{"localhost", "127.0.0.1", "::1"}
-	if host != "" && host != "0.0.0.0" && host != "::" {
+	if host != "" && host != "0.0.0.0" && host != "::" && host != "localhost" && host != "127.0.0.1" && host != "::1" {
 		hosts = append(hosts, host)
 	}
 	leaf, err := e.ca.Issue("Hookphone local echo", hosts, 365*24*time.Hour)

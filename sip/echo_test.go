@@ -65,7 +65,10 @@ func TestEchoReturnsOwnTone(t *testing.T) {
 		t.Fatal(err)
 	}
 	info := c.Info()
-	if info.Result != ResultAnswered || info.Security.SRTPSuite != "AES_CM_128_HMAC_SHA1_80" || !info.Security.SRTP {
+	if info.Result != ResultAnswered || info.Reason != "local hangup" || info.SIPStatus != 200 {
+		t.Errorf("ended %s %d %q, want answered 200 / local hangup", info.Result, info.SIPStatus, info.Reason)
+	}
+	if info.Security.SRTPSuite != "AES_CM_128_HMAC_SHA1_80" || !info.Security.SRTP {
 		t.Errorf("info = %+v, want answered with SRTP AES_CM_128_HMAC_SHA1_80", info)
 	}
 	if info.Security.TLSVersion == "" || info.Security.Transport != "TLS" {
