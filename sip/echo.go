@@ -97,7 +97,9 @@ func StartEchoServer(ctx context.Context, cfg EchoConfig) (*EchoServer, error) {
 	if ip.IsUnspecified() {
 		ip = netip.MustParseAddr("127.0.0.1")
 	}
-	e.ua, err = sipgo.NewUA(sipgo.WithUserAgent("echo"), sipgo.WithUserAgentHostname(ip.String()))
+	e.ua, err = sipgo.NewUA(sipgo.WithUserAgent("echo"), sipgo.WithUserAgentHostname(ip.String()),
+		sipgo.WithUserAgentTransportLayerOptions(sip.WithTransportLayerLogger(e.log)),
+		sipgo.WithUserAgentTransactionLayerOptions(sip.WithTransactionLayerLogger(e.log)))
 	if err != nil {
 		e.ln.Close()
 		return nil, fmt.Errorf("echo server: %w", err)
@@ -107,7 +109,7 @@ func StartEchoServer(ctx context.Context, cfg EchoConfig) (*EchoServer, error) {
 		e.Close()
 		return nil, fmt.Errorf("echo server: %w", err)
 	}
-	cli, err := sipgo.NewClient(e.ua, sipgo.WithClientHostname(ip.String()), sipgo.WithClientPort(int(e.addr.Port())))
+	cli, err := sipgo.NewClient(e.ua, sipgo.WithClientHostname(ip.String()), sipgo.WithClientPort(int(e.addr.Port())), sipgo.WithClientLogger(e.log))
 	if err != nil {
 		e.Close()
 		return nil, fmt.Errorf("echo server: %w", err)
