@@ -193,7 +193,7 @@ func (a *callsArea) pick(i int) {
 		}
 	})
 	redial.Importance = widget.SuccessImportance
-	ladder := widget.NewLabel(a.ladder(e.SIPCallID))
+	ladder := widget.NewLabel("Reading the SIP trace…")
 	ladder.TextStyle.Monospace = true
 	hooks := widget.NewLabel("Looking for this call's webhooks…")
 	hooks.Wrapping = fyne.TextWrapWord
@@ -207,23 +207,28 @@ func (a *callsArea) pick(i int) {
 		widget.NewLabelWithStyle("Timeline: SIP and webhooks", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), timeline,
 	)}
 	a.detail.Refresh()
+	// The trace of an older call comes from the database: read it off the UI goroutine.
 	var msgs []sip.TraceMessage
-	if t := a.env.svc.Trace; t != nil && e.SIPCallID != "" {
-		msgs = t.Messages(e.SIPCallID)
-	}
-	timeline.SetText(timelineText(msgs, nil))
-	a.loadWebhooks(e, hooks, func(rows []wi.Summary) { timeline.SetText(timelineText(msgs, rows)) })
+	a.env.run(func(context.Context) error {
+		if t := a.env.svc.Trace; t != nil && e.SIPCallID != "" {
+			msgs = t.Messages(e.SIPCallID)
+		}
+		return nil
+	}, func(error) {
+		if a.picked != i {
+			return
+		}
+		ladder.SetText(ladderOf(msgs))
+		timeline.SetText(timelineText(msgs, nil))
+		a.detail.Refresh()
+		a.loadWebhooks(e, hooks, func(rows []wi.Summary) { timeline.SetText(timelineText(msgs, rows)) })
+	})
 }
 
-// ladder draws the call's SIP messages as a text ladder (us ↔ server).
-func (a *callsArea) ladder(callID string) string {
-	t := a.env.svc.Trace
-	if t == nil || callID == "" {
-		return "No SIP trace kept for this call (traces live in memory for the session)."
-	}
-	msgs := t.Messages(callID)
+// ladderOf draws a call's SIP messages as a text ladder, or says none are kept.
+func ladderOf(msgs []sip.TraceMessage) string {
 	if len(msgs) == 0 {
-		return "No SIP trace kept for this call (traces live in memory for the session)."
+		return "No SIP trace kept for this call."
 	}
 	return ladderText(msgs)
 }

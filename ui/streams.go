@@ -89,6 +89,7 @@ type streamsArea struct {
 	body    fyne.CanvasObject // the panes, hidden while the empty state shows
 	content fyne.CanvasObject
 	stop    context.CancelFunc
+	more    *widget.Button
 }
 
 // ID returns the area's key.
@@ -137,7 +138,9 @@ func newStreamsArea(env *viewEnv) *streamsArea {
 	e.actions = append(e.actions, widget.NewButtonWithIcon("Go to Webhooks", theme.MailSendIcon(), func() { env.show(webhooksID) }))
 	a.empty = e.build()
 	refresh := widget.NewButtonWithIcon("Refresh", theme.ViewRefreshIcon(), a.Reload)
-	left := container.NewBorder(container.NewBorder(nil, nil, widget.NewLabelWithStyle("Stream audio", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), refresh), nil, nil, nil, a.list)
+	a.more = widget.NewButtonWithIcon("More URLs", theme.MoreVerticalIcon(), a.loadMore)
+	a.more.Hide()
+	left := container.NewBorder(container.NewBorder(nil, nil, widget.NewLabelWithStyle("Stream audio", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), refresh), a.more, nil, nil, a.list)
 	split := container.NewHSplit(left, container.NewVScroll(container.NewPadded(a.detail)))
 	split.Offset = 0.45
 	a.body = split
@@ -189,6 +192,7 @@ func (a *streamsArea) Reload() {
 			return
 		}
 		a.rows = rows
+		a.more.Hidden = len(rows) < streamPage
 		a.env.svc.logf("streams rows=%d", len(rows))
 		if len(rows) == 0 {
 			a.empty.Show()
@@ -197,6 +201,25 @@ func (a *streamsArea) Reload() {
 			a.empty.Hide()
 			a.body.Show()
 		}
+		a.content.Refresh()
+		a.list.Refresh()
+	})
+}
+
+// loadMore appends the next page of URLs.
+func (a *streamsArea) loadMore() {
+	s := a.env.svc.Streams
+	var rows []sc.Report
+	off := len(a.rows)
+	a.env.run(func(ctx context.Context) (err error) {
+		rows, err = s.List(ctx, off, streamPage)
+		return err
+	}, func(err error) {
+		if err != nil {
+			return
+		}
+		a.rows = append(a.rows, rows...)
+		a.more.Hidden = len(rows) < streamPage
 		a.content.Refresh()
 		a.list.Refresh()
 	})

@@ -72,3 +72,21 @@ func TestStreamsPaneStates(t *testing.T) {
 		t.Errorf("evicted %v", fs.evicted)
 	}
 }
+
+// The list pages: 200 URLs first, then the rest on demand.
+func TestStreamsPaging(t *testing.T) {
+	fs := &fakeStreams{}
+	for i := 0; i < 250; i++ {
+		fs.reports = append(fs.reports, sc.Report{URL: "https://cdn.example.com/" + itoa(i) + ".mp3", Status: sc.StatusHit, Stored: true, Fresh: true})
+	}
+	env, w := newViewEnv(t, &Services{Streams: fs})
+	a := newStreamsArea(env)
+	w.SetContent(a.Content())
+	if len(a.rows) != streamPage || !a.more.Visible() {
+		t.Fatalf("first page %d rows, more visible %v", len(a.rows), a.more.Visible())
+	}
+	test.Tap(a.more)
+	if len(a.rows) != 250 || a.more.Visible() {
+		t.Errorf("after More: %d rows, more visible %v", len(a.rows), a.more.Visible())
+	}
+}
