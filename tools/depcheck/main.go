@@ -3,7 +3,8 @@
 //
 //	ui → sip / webhookinspector / audio → media
 //
-// Nothing imports ui but the main package; only ui imports fyne.io; media
+// Nothing imports ui but the main package; only ui imports fyne.io (tools/
+// and scripts/ programs such as benchmark peers may); media
 // knows no SIP and no device; sip knows no device; audio knows no SIP;
 // webhookinspector imports neither sip nor audio; config, assets and
 // internal/* import none of ui, sip, audio, webhookinspector. It reads the
@@ -137,6 +138,11 @@ func under(path, tree string) bool {
 	return path == tree || strings.HasPrefix(path, tree+"/")
 }
 
+// outsideApp reports whether a module-relative package is a tool or a
+// benchmark peer rather than part of Hookphone (scripts/…, tools/…): such a
+// program may use Fyne directly, e.g. a minimal window to measure against.
+func outsideApp(rel string) bool { return under(rel, "scripts") || under(rel, "tools") }
+
 // check applies the rules to every package of module.
 func check(module string, pkgs []pkg) []violation {
 	var vs []violation
@@ -150,7 +156,7 @@ func check(module string, pkgs []pkg) []violation {
 			if under(imp, module+"/ui") && rel != "" && !under(p.Path, module+"/ui") {
 				vs = append(vs, violation{p.Path, imp, "nothing but the main package imports ui"})
 			}
-			if under(imp, "fyne.io") && !under(p.Path, module+"/ui") {
+			if under(imp, "fyne.io") && !under(p.Path, module+"/ui") && !outsideApp(rel) {
 				vs = append(vs, violation{p.Path, imp, "only ui imports fyne.io"})
 			}
 			for _, r := range rules {
