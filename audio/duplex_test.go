@@ -251,6 +251,9 @@ func TestSystemRefresh(t *testing.T) {
 	if err := sys.Refresh(); !errors.Is(err, ErrStreamsOpen) {
 		t.Errorf("Refresh with streams open = %v, want ErrStreamsOpen", err)
 	}
+	if err := sys.Close(); !errors.Is(err, ErrStreamsOpen) {
+		t.Errorf("Close with streams open = %v, want ErrStreamsOpen", err)
+	}
 	d.Close()
 	if err := sys.Refresh(); err != nil {
 		t.Fatalf("Refresh: %v", err)

@@ -89,8 +89,8 @@ func (d Direction) String() string {
 
 // Errors of device handling.
 var (
-	// ErrStreamsOpen is returned by Refresh while a stream is open.
-	ErrStreamsOpen = errors.New("audio: streams are open; close them before refreshing the device list")
+	// ErrStreamsOpen is returned by Refresh and Close while a stream is open.
+	ErrStreamsOpen = errors.New("audio streams are still open; close them first")
 	// ErrNoDevice means there is no device at all for a direction (no sound server, no hardware).
 	ErrNoDevice = errors.New("no audio device")
 	// ErrClosed is returned after System.Close.
@@ -115,12 +115,17 @@ func NewSystem(opts SystemOptions) (*System, error) {
 	return s, nil
 }
 
-// Close terminates PortAudio. Streams still open are closed by it.
+// Close terminates PortAudio. Close every Duplex first: while a stream is
+// open Close refuses with ErrStreamsOpen, because terminating under a
+// stream being read or written would crash in C.
 func (s *System) Close() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if !s.up {
 		return nil
+	}
+	if s.streams > 0 {
+		return ErrStreamsOpen
 	}
 	s.up = false
 	if err := portaudio.Terminate(); err != nil {
