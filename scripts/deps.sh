@@ -21,6 +21,8 @@ packages=(
   curl
   # webhook inspector: node (with its npm) is the bench peer and the JSON.stringify reference in tests
   nodejs
+  # audio latency bench (scripts/bench/audio.sh): click synthesis and cross-correlation
+  python3
 )
 
 missing=()
