@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"image/color"
+	"net/netip"
 	"strings"
 	"time"
 
@@ -143,14 +144,14 @@ func (v *callView) attach(c CallHandle) {
 			select {
 			case ev, ok := <-events:
 				if !ok {
-					fyne.Do(func() { v.refreshIf(gen) })
+					v.env.ui(func() { v.refreshIf(gen) })
 					return
 				}
-				fyne.Do(func() { v.applyIf(gen, ev) })
+				v.env.ui(func() { v.applyIf(gen, ev) })
 			case <-tickC:
-				fyne.Do(func() { v.refreshIf(gen) })
+				v.env.ui(func() { v.refreshIf(gen) })
 			case <-c.Done():
-				fyne.Do(func() { v.refreshIf(gen) })
+				v.env.ui(func() { v.refreshIf(gen) })
 				return
 			}
 		}
@@ -612,4 +613,25 @@ func (r *meterRenderer) place() {
 	} else {
 		r.m.bar.FillColor = lockGreen
 	}
+}
+
+// mediaAddressHints compares the far end's SDP media address with where its
+// audio actually comes from (zero until the first packet): a private SDP
+// address or a different source explains one-way audio through NAT.
+func mediaAddressHints(sdp, source netip.AddrPort) []string {
+	if !sdp.IsValid() {
+		return nil
+	}
+	private := sdp.Addr().IsPrivate() || sdp.Addr().IsLinkLocalUnicast()
+	switch {
+	case !source.IsValid() && private:
+		return []string{fmt.Sprintf("The far end's SDP names the private address %s: our audio may not reach it "+
+			"(it is behind NAT and its SDP was not rewritten).", sdp)}
+	case source.IsValid() && source != sdp && private:
+		return []string{fmt.Sprintf("The far end's SDP names the private address %s but its audio comes from %s: it is behind NAT; "+
+			"we send to where its audio comes from.", sdp, source)}
+	case source.IsValid() && source != sdp:
+		return []string{fmt.Sprintf("Audio comes from %s, not from the SDP's %s (a media relay or NAT in between).", source, sdp)}
+	}
+	return nil
 }

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"net/netip"
 	"strings"
 	"testing"
 	"time"
@@ -21,6 +22,7 @@ func newTestCallView(t *testing.T) (*callView, *fakeCall, fyne.Window) {
 	w.Resize(fyne.NewSize(700, 620))
 	c := newFakeCall(sip.DirectionOutgoing, "sip:echo@127.0.0.1:5061;transport=tls")
 	v.attach(c)
+	t.Cleanup(func() { close(c.done) }) // ends the view's event pump
 	return v, c, w
 }
 
@@ -100,14 +102,12 @@ func TestCallViewFollowsEvents(t *testing.T) {
 	c.events <- sip.CallEvent{Kind: sip.EventStats, Stats: &st}
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		var text string
-		var n int
-		fyne.DoAndWait(func() { text, n = v.state.Text, len(v.graph.points) })
-		if text == "Call established" && n == 1 {
+		drainUI(v.env)
+		if v.state.Text == "Call established" && len(v.graph.points) == 1 {
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("events not applied: state %q, graph points %d", text, n)
+			t.Fatalf("events not applied: state %q, graph points %d", v.state.Text, len(v.graph.points))
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
@@ -156,6 +156,26 @@ func TestCallTimer(t *testing.T) {
 	} {
 		if got := callTimer(tc.info, tc.now); got != tc.want {
 			t.Errorf("callTimer(%+v) = %q, want %q", tc.info, got, tc.want)
+		}
+	}
+}
+
+func TestMediaAddressHints(t *testing.T) {
+	ap := netip.MustParseAddrPort
+	for _, tc := range []struct {
+		sdp, src netip.AddrPort
+		want     string
+	}{
+		{ap("203.0.113.7:4000"), ap("203.0.113.7:4000"), ""},
+		{ap("203.0.113.7:4000"), netip.AddrPort{}, ""},
+		{ap("192.168.1.20:4000"), netip.AddrPort{}, "The far end's SDP names the private address 192.168.1.20:4000: our audio may not reach it"},
+		{ap("10.0.0.5:4000"), ap("198.51.100.9:61000"), "The far end's SDP names the private address 10.0.0.5:4000 but its audio comes from 198.51.100.9:61000"},
+		{ap("203.0.113.7:4000"), ap("203.0.113.8:4000"), "Audio comes from 203.0.113.8:4000, not from the SDP's 203.0.113.7:4000"},
+		{netip.AddrPort{}, ap("203.0.113.8:4000"), ""},
+	} {
+		got := strings.Join(mediaAddressHints(tc.sdp, tc.src), "|")
+		if tc.want == "" && got != "" || tc.want != "" && !strings.HasPrefix(got, tc.want) {
+			t.Errorf("mediaAddressHints(%v, %v) = %q, want prefix %q", tc.sdp, tc.src, got, tc.want)
 		}
 	}
 }

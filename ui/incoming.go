@@ -78,11 +78,11 @@ func (b *incomingBanner) ring(c CallHandle) {
 		defer cancel()
 		for ev := range events {
 			if ev.Kind == sip.EventState && ev.State != sip.CallStateRinging {
-				fyne.Do(func() { b.stoppedRinging(c) })
+				b.p.env.ui(func() { b.stoppedRinging(c) })
 				return
 			}
 		}
-		fyne.Do(func() { b.stoppedRinging(c) })
+		b.p.env.ui(func() { b.stoppedRinging(c) })
 	}()
 }
 

@@ -342,7 +342,7 @@ func (p *phoneArea) callEnded(info sip.CallInfo) {
 	if c := p.env.calls; c != nil {
 		c.Reload()
 		// The history row is written as the call ends; read again once it surely is.
-		time.AfterFunc(1500*time.Millisecond, func() { fyne.Do(c.Reload) })
+		time.AfterFunc(1500*time.Millisecond, func() { p.env.ui(c.Reload) })
 	}
 }
 

@@ -218,6 +218,18 @@ type viewEnv struct {
 	calls *callsArea
 	// tick is how often the call view refreshes its timer and meters (0: only on events).
 	tick time.Duration
+	// do runs f on the UI goroutine; nil means fyne.Do. Tests queue instead,
+	// because the test driver runs fyne.Do inline on the calling goroutine.
+	do func(f func())
+}
+
+// ui hands f, from any goroutine, to the UI goroutine.
+func (e *viewEnv) ui(f func()) {
+	if e.do != nil {
+		e.do(f)
+		return
+	}
+	fyne.Do(f)
 }
 
 // opTimeout bounds one user action on the network.

@@ -160,7 +160,7 @@ func (a *streamsArea) followAnswers(in InspectorService) {
 	go func() {
 		for n := range ch {
 			if n.Capture != nil && n.Capture.Kind == wi.KindAnswer {
-				time.AfterFunc(2*time.Second, func() { fyne.Do(a.Reload) })
+				time.AfterFunc(2*time.Second, func() { a.env.ui(a.Reload) })
 			}
 		}
 	}()

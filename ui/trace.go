@@ -129,7 +129,7 @@ func newTraceArea(env *viewEnv) *traceArea {
 	a.content = container.NewStack(split, a.empty)
 	if t := env.svc.Trace; t != nil {
 		t.Subscribe(func(sip.TraceMessage) {
-			fyne.Do(func() {
+			a.env.ui(func() {
 				if !a.dirty {
 					a.dirty = true
 					a.reloadGroups()

@@ -35,7 +35,38 @@ func newViewEnv(t *testing.T, svc *Services) (*viewEnv, fyne.Window) {
 	var shown []string
 	env := &viewEnv{win: w, svc: svc, async: func(f func()) { f() }, now: func() time.Time { return t0.Add(83 * time.Second) },
 		show: func(id string) { shown = append(shown, id) }}
+	// Work that background goroutines hand to the UI waits in a queue the
+	// test drains on its own goroutine (drainUI), as the real main loop would.
+	q := make(chan func(), 1024)
+	env.do = func(f func()) {
+		select {
+		case q <- f:
+		default:
+		}
+	}
+	uiQueues.Store(env, q)
+	t.Cleanup(func() { uiQueues.Delete(env) })
 	return env, w
+}
+
+// uiQueues holds each test environment's queue of UI work.
+var uiQueues sync.Map
+
+// drainUI runs the UI work queued so far by background goroutines.
+func drainUI(env *viewEnv) {
+	v, ok := uiQueues.Load(env)
+	if !ok {
+		return
+	}
+	q := v.(chan func())
+	for {
+		select {
+		case f := <-q:
+			f()
+		default:
+			return
+		}
+	}
 }
 
 // fakePhone is a PhoneService with scripted accounts and calls.

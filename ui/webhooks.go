@@ -208,7 +208,7 @@ func (a *webhooksArea) follow(in InspectorService) {
 	ch, _ := in.Subscribe(256)
 	go func() {
 		for n := range ch {
-			fyne.Do(func() { a.notice(n) })
+			a.env.ui(func() { a.notice(n) })
 		}
 	}()
 }
