@@ -254,8 +254,20 @@ func (p *phone) add(ctx context.Context, acct sip.Account, local bool) error {
 	case sip.ModeTrunk:
 		if acct.Listen != "" {
 			cert, err := sip.LoadOrCreateListenerCert(acct.ListenCertFile, acct.ListenKeyFile, p.listenerDir, nil)
+			var ln *sip.TrunkListener
 			if err == nil {
-				_, err = ep.Listen(ctx, acct.Listen, cert)
+				ln, err = ep.Listen(ctx, acct.Listen, cert)
+			}
+			if err == nil {
+				// Calls arriving on the listener show that connection's TLS.
+				mgr.SetFlowLookup(func(remote string) (sip.ConnInfo, bool) {
+					for _, f := range ln.Flows() {
+						if f.Remote == remote {
+							return f.TLS, true
+						}
+					}
+					return sip.ConnInfo{}, false
+				})
 			}
 			if err != nil {
 				p.log.Warn("trunk listener not started: no inbound calls", "account", acct.Name, "err", err)
