@@ -17,11 +17,10 @@ const maxFrameBody = 1 << 20
 // Content-Length frames messages on stream transports) and RFC 5626 §3.5.1
 // keep-alives (CRLF runs between messages), for the trace and the keep-alive.
 type framer struct {
-	buf     []byte
-	broken  bool
-	onMsg   func(raw []byte)
-	onCRLF  func(n int)
-	scratch []byte
+	buf    []byte
+	broken bool
+	onMsg  func(raw []byte)
+	onCRLF func(n int)
 }
 
 // write feeds bytes exactly as they crossed the connection.

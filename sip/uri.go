@@ -151,7 +151,7 @@ func ParseTarget(s, defaultDomain string) (sip.Uri, error) {
 			rest = s[i+1:]
 		default:
 			if !strings.Contains(s, "@") {
-				return sip.Uri{}, fmt.Errorf("destination %q: scheme %q is not supported; want sip:, sips: or tel:", s, s[:i])
+				return sip.Uri{}, fmt.Errorf("destination %q: scheme %q is not supported; want a sip, sips or tel URI", s, s[:i])
 			}
 		}
 	}

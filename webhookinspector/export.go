@@ -130,7 +130,7 @@ type harEntry struct {
 func harHeaders(hs []Header) []harNV {
 	out := make([]harNV, 0, len(hs))
 	for _, h := range hs {
-		out = append(out, harNV{h.Name, h.Value})
+		out = append(out, harNV(h))
 	}
 	return out
 }
