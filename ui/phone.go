@@ -140,7 +140,15 @@ func (p *phoneArea) hookKeys() {
 	}
 	c := p.env.win.Canvas()
 	c.SetOnTypedRune(func(r rune) {
-		if isDialRune(r) && p.content.Visible() {
+		if !p.content.Visible() {
+			return
+		}
+		// During a call, keypad characters typed with nothing focused are DTMF.
+		if call := p.cv.Call(); call != nil && call.Info().State == sip.CallStateActive && strings.ContainsRune("0123456789*#ABCD", r) {
+			p.cv.sendDigit(string(r))
+			return
+		}
+		if isDialRune(r) {
 			p.focusEntry()
 			p.entry.CursorRow, p.entry.CursorColumn = 0, utf8.RuneCountInString(p.entry.Text)
 			p.entry.TypedRune(r)

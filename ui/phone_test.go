@@ -123,14 +123,22 @@ func TestPhoneKeyboardOnlyDialAndHangup(t *testing.T) {
 	}
 	secureEstablished(c)
 	p.cv.refresh()
+	// During the call, digits typed with nothing focused are sent as DTMF.
+	focused := w.Canvas().Focused()
+	w.Canvas().Unfocus()
+	w.Canvas().OnTypedRune()('7')
+	if got := c.did(); len(got) != 1 || got[0] != "dtmf 7" {
+		t.Fatalf("typed 7 in a call did %v, want dtmf 7", got)
+	}
+	w.Canvas().Focus(focused)
 	w.Canvas().Focused().TypedKey(&fyne.KeyEvent{Name: fyne.KeyEscape})
-	if got := c.did(); len(got) != 1 || got[0] != "hangup" {
+	if got := c.did(); len(got) != 2 || got[1] != "hangup" {
 		t.Fatalf("Escape did %v, want hangup", got)
 	}
 	// With nothing focused, Escape on the canvas hangs up as well (already ended: no second BYE).
 	w.Canvas().Unfocus()
 	w.Canvas().OnTypedKey()(&fyne.KeyEvent{Name: fyne.KeyEscape})
-	if got := c.did(); len(got) != 1 {
+	if got := c.did(); len(got) != 2 {
 		t.Errorf("second Escape did %v", got)
 	}
 }
