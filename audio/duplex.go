@@ -97,8 +97,8 @@ type Duplex struct {
 // OpenDuplex opens the chosen input and output devices (falling back to the
 // defaults, with an event) and starts servicing them. It fails when a
 // direction has no usable device at all (not even a default); a device that
-// fails later is replaced by the default one while the call goes on. The Duplex runs until Close;
-// cancelling ctx afterwards does not stop it.
+// fails later is replaced by the default one while the call goes on. The
+// Duplex runs until Close; cancelling ctx afterwards does not stop it.
 func OpenDuplex(ctx context.Context, sys *System, cfg DuplexConfig) (*Duplex, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = sys.log
