@@ -138,10 +138,11 @@ func TestGUIFirstRunEchoCall(t *testing.T) {
 	// The tone fed to the virtual microphone comes back from the echo to the speaker.
 	heard := log.wait(t, `call stats .*mic_dbfs=-[1-3]?[0-9] speaker_dbfs=-[1-3]?[0-9]$`, 30*time.Second)
 	t.Logf("levels: %s", heard)
-	w.capture(t, x, "phone-call.png", "")
+	captureLive(t, x, w, "phone-call.png")
 
 	click(ptLock)
-	w.capture(t, x, "security.png", "phone-call.png")
+	time.Sleep(time.Second) // the dialog's first frame
+	captureLive(t, x, w, "security.png")
 	click(ptClose)
 
 	// Escape hangs up (nothing focused: the window's key handler).
@@ -246,6 +247,26 @@ func TestGUIFirstRunEchoCall(t *testing.T) {
 	}
 }
 
+// captureLive captures a window whose content keeps changing (a call's
+// timer, meters and stats), so it never settles: one capture, which must not
+// be blank.
+func captureLive(t *testing.T, x *testlab.Xvfb, w *window, name string) {
+	t.Helper()
+	path := filepath.Join(screenshotDir, name)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := x.Capture(ctx, w.id, path); err != nil {
+		t.Fatalf("capture %s: %v", name, err)
+	}
+	st, err := testlab.PNGStats(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Blank() {
+		t.Fatalf("%s is blank: %d colours", name, st.Colours)
+	}
+}
+
 // receivedOf reads N from "call stats received=N …".
 func receivedOf(line string) int {
 	_, rest, _ := strings.Cut(line, "received=")
@@ -289,7 +310,8 @@ func TestGUIIncomingCallKeyboard(t *testing.T) {
 		t.Fatal(err)
 	}
 	log.wait(t, `incoming ringing remote=".*bob@`, 30*time.Second)
-	w.capture(t, x, "incoming.png", "")
+	time.Sleep(time.Second) // the banner's first frame
+	captureLive(t, x, w, "incoming.png")
 
 	xdo := func(args ...string) {
 		t.Helper()
@@ -307,7 +329,7 @@ func TestGUIIncomingCallKeyboard(t *testing.T) {
 		t.Fatalf("baresip: %v\n%s", err, bob.Log())
 	}
 	log.wait(t, `call stats received=[1-9]`, 30*time.Second)
-	w.capture(t, x, "incoming-answered.png", "incoming.png")
+	captureLive(t, x, w, "incoming-answered.png")
 
 	xdo("key", "Escape")
 	log.wait(t, `ui hangup`, 20*time.Second)
