@@ -97,7 +97,13 @@ func startServices(ctx context.Context, o Options, secrets SecretStore, store Co
 		log.Warn("audio unavailable: calls will send silence", "err", err)
 		sys = nil
 	} else {
-		svc.closers = append(svc.closers, func() { sys.Close() })
+		svc.closers = append(svc.closers, func() {
+			// PortAudio ends only once every stream is closed (calls close
+			// theirs as they end; a ringtone or test may still be stopping).
+			for i := 0; i < 40 && errors.Is(sys.Close(), audio.ErrStreamsOpen); i++ {
+				time.Sleep(50 * time.Millisecond)
+			}
+		})
 	}
 	dev := audio.DeviceChoice{Input: cfg.Audio.Input, Output: cfg.Audio.Output, Ringer: cfg.Audio.Ringer}
 	au := &audioEnds{sys: sys, choice: dev, echoCancel: cfg.Audio.EchoCancellation, log: log}
