@@ -255,6 +255,7 @@ type fakeInspector struct {
 	rows     []wi.Summary // newest first
 	captures map[int64]*wi.Capture
 	sent     int
+	applied  int
 	notices  chan wi.Notice
 }
 
@@ -296,7 +297,7 @@ func (f *fakeInspector) Replay(context.Context, int64, bool) (wi.ReplayResult, e
 func (f *fakeInspector) WriteHAR(context.Context, io.Writer, wi.Filter) error { return nil }
 func (f *fakeInspector) BaseURL() string                                      { return "http://127.0.0.1:8088" }
 func (f *fakeInspector) CallStarted(string, time.Time)                        {}
-func (f *fakeInspector) Apply(context.Context, config.Inspector) error        { return nil }
+func (f *fakeInspector) Apply(context.Context, config.Inspector) error        { f.applied++; return nil }
 
 // sampleWebhooks is a mix of verdicts, paths and calls.
 func sampleWebhooks() *fakeInspector {

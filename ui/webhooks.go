@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"sort"
 	"strings"
 	"time"
 
@@ -543,89 +544,132 @@ func newNCCOEditor(initial string) (*widget.Entry, *widget.Label, fyne.CanvasObj
 	return e, status, container.NewBorder(nil, status, nil, nil, e)
 }
 
-// showInspectorSettings edits the inspector part of the config: secrets per
+// inspectorSettings is the form of the inspector settings: secrets per
 // api_key (stored in the secret store, never in the config), time window,
-// application id, NCCO and forward target.
-func showInspectorSettings(env *viewEnv, state *configState, d Deps) {
-	cfg := state.cfg.Clone()
-	in := &cfg.Inspector
-	apiKey := widget.NewEntry()
-	apiKey.SetPlaceHolder("api_key (as in the JWT claims)")
+// application id, NCCO (validated as typed) and forward target.
+type inspectorSettings struct {
+	env                           *viewEnv
+	state                         *configState
+	secrets                       SecretStore
+	apiKey, secret, window, appID *widget.Entry
+	forward, ncco                 *widget.Entry
+	keys                          *widget.Label
+	items                         []*widget.FormItem
+}
+
+func newInspectorSettings(env *viewEnv, state *configState, secrets SecretStore) *inspectorSettings {
+	in := state.cfg.Inspector
+	f := &inspectorSettings{env: env, state: state, secrets: secrets}
+	f.apiKey = widget.NewEntry()
+	f.apiKey.SetPlaceHolder("api_key (as in the JWT claims)")
+	var names []string
 	for k := range in.SignatureSecrets {
-		apiKey.SetText(k)
-		break
+		names = append(names, k)
 	}
-	secret := widget.NewPasswordEntry()
-	secret.SetPlaceHolder("leave empty to keep the stored secret")
-	window := widget.NewEntry()
-	window.SetText(time.Duration(in.MaxAge).String())
-	appID := widget.NewEntry()
-	appID.SetText(in.ApplicationID)
-	forward := widget.NewEntry()
-	forward.SetPlaceHolder("https://your-app.example.com (empty: do not forward)")
-	forward.SetText(in.Forward)
-	ncco, nccoStatus, nccoBox := newNCCOEditor(in.NCCO)
-	_ = ncco
-	items := []*widget.FormItem{
-		widget.NewFormItem("API key", apiKey),
-		widget.NewFormItem("Signature secret", secret),
-		widget.NewFormItem("Max age", window),
-		widget.NewFormItem("Application ID", appID),
-		widget.NewFormItem("Forward to", forward),
+	sort.Strings(names)
+	if len(names) > 0 {
+		f.apiKey.SetText(names[0])
+	}
+	f.keys = widget.NewLabel("Keys with a secret: " + orDash(strings.Join(append([]string{localAPIKey + " (samples)"}, names...), ", ")) +
+		". Secrets live in the secret store, never in the config file.")
+	f.keys.Wrapping = fyne.TextWrapWord
+	f.secret = widget.NewPasswordEntry()
+	f.secret.SetPlaceHolder("leave empty to keep the stored secret")
+	f.window = widget.NewEntry()
+	f.window.SetText(time.Duration(in.MaxAge).String())
+	f.appID = widget.NewEntry()
+	f.appID.SetText(in.ApplicationID)
+	f.forward = widget.NewEntry()
+	f.forward.SetPlaceHolder("https://your-app.example.com (empty: do not forward)")
+	f.forward.SetText(in.Forward)
+	var nccoBox fyne.CanvasObject
+	f.ncco, _, nccoBox = newNCCOEditor(in.NCCO)
+	f.items = []*widget.FormItem{
+		widget.NewFormItem("API key", f.apiKey),
+		widget.NewFormItem("Signature secret", f.secret),
+		widget.NewFormItem("", f.keys),
+		widget.NewFormItem("Max age", f.window),
+		widget.NewFormItem("Application ID", f.appID),
+		widget.NewFormItem("Forward to", f.forward),
 		widget.NewFormItem("Answer NCCO", nccoBox),
 	}
-	dlg := dialog.NewForm("Inspector settings", "Save", "Cancel", items, func(ok bool) {
+	return f
+}
+
+// config checks the form and returns the config it describes.
+func (f *inspectorSettings) config() (*config.Config, error) {
+	if p := nccoProblems(f.ncco.Text); p != "" {
+		return nil, fmt.Errorf("the NCCO is not valid: %s", p)
+	}
+	dur, err := time.ParseDuration(strings.TrimSpace(f.window.Text))
+	if err != nil || dur <= 0 {
+		return nil, fmt.Errorf("max age %q: write a duration such as 5m or 90s", f.window.Text)
+	}
+	cfg := f.state.cfg.Clone()
+	in := &cfg.Inspector
+	in.MaxAge = config.Duration(dur)
+	in.ApplicationID = strings.TrimSpace(f.appID.Text)
+	in.Forward = strings.TrimSpace(f.forward.Text)
+	in.NCCO = strings.TrimSpace(f.ncco.Text)
+	if key := strings.TrimSpace(f.apiKey.Text); key != "" {
+		if in.SignatureSecrets == nil {
+			in.SignatureSecrets = map[string]string{}
+		}
+		in.SignatureSecrets[key] = config.SignatureSecretKey(key)
+	}
+	return cfg, nil
+}
+
+// save stores the secret (secret store), the config (file) and applies
+// them to the running inspector; done gets the outcome on the UI goroutine.
+func (f *inspectorSettings) save(done func(error)) {
+	cfg, err := f.config()
+	if err != nil {
+		done(err)
+		return
+	}
+	key, sec := strings.TrimSpace(f.apiKey.Text), f.secret.Text
+	f.env.run(func(ctx context.Context) error {
+		if key != "" && sec != "" && f.secrets != nil {
+			if err := f.secrets.Set(ctx, config.SignatureSecretKey(key), sec); err != nil {
+				return fmt.Errorf("store the secret: %w", err)
+			}
+		}
+		if err := f.state.store.Save(cfg); err != nil {
+			return err
+		}
+		if in := f.env.svc.Inspector; in != nil {
+			if err := in.Apply(ctx, cfg.Inspector); err != nil {
+				return fmt.Errorf("saved, but the inspector did not restart: %w", err)
+			}
+		}
+		return nil
+	}, func(err error) {
+		if err == nil {
+			f.state.saved(cfg)
+			f.secret.SetText("")
+			f.env.svc.logf("inspector settings applied")
+		}
+		done(err)
+	})
+}
+
+// showInspectorSettings opens the inspector settings as a dialog.
+func showInspectorSettings(env *viewEnv, state *configState, d Deps) {
+	f := newInspectorSettings(env, state, d.Secrets)
+	dlg := dialog.NewForm("Inspector settings", "Save", "Cancel", f.items, func(ok bool) {
 		if !ok {
 			return
 		}
-		if p := nccoProblems(ncco.Text); p != "" {
-			dialog.ShowError(fmt.Errorf("the NCCO is not valid: %s", p), env.win)
-			return
-		}
-		dur, err := time.ParseDuration(strings.TrimSpace(window.Text))
-		if err != nil || dur <= 0 {
-			dialog.ShowError(fmt.Errorf("max age %q: write a duration such as 5m or 90s", window.Text), env.win)
-			return
-		}
-		in.MaxAge = config.Duration(dur)
-		in.ApplicationID = strings.TrimSpace(appID.Text)
-		in.Forward = strings.TrimSpace(forward.Text)
-		in.NCCO = strings.TrimSpace(ncco.Text)
-		key := strings.TrimSpace(apiKey.Text)
-		sec := secret.Text
-		if key != "" {
-			if in.SignatureSecrets == nil {
-				in.SignatureSecrets = map[string]string{}
-			}
-			in.SignatureSecrets[key] = config.SignatureSecretKey(key)
-		}
-		env.run(func(ctx context.Context) error {
-			if key != "" && sec != "" && d.Secrets != nil {
-				if err := d.Secrets.Set(ctx, config.SignatureSecretKey(key), sec); err != nil {
-					return fmt.Errorf("store the secret: %w", err)
-				}
-			}
-			if err := state.store.Save(cfg); err != nil {
-				return err
-			}
-			if in := env.svc.Inspector; in != nil {
-				if err := in.Apply(ctx, cfg.Inspector); err != nil {
-					return fmt.Errorf("saved, but the inspector did not restart: %w", err)
-				}
-			}
-			return nil
-		}, func(err error) {
+		f.save(func(err error) {
 			if err != nil {
 				dialog.ShowError(err, env.win)
 				return
 			}
-			state.saved(cfg)
-			env.svc.logf("inspector settings applied")
 			dialog.ShowInformation("Saved", "The inspector settings are saved and in force.", env.win)
 		})
 	}, env.win)
-	nccoStatus.Refresh()
-	dlg.Resize(fyne.NewSize(640, 560))
+	dlg.Resize(fyne.NewSize(640, 600))
 	dlg.Show()
 }
 

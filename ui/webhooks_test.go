@@ -1,8 +1,10 @@
 package ui
 
 import (
+	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -146,5 +148,56 @@ func TestNCCOEditorValidatesAsYouType(t *testing.T) {
 	e.SetText(`[{"action":"talk","text":"Hi"}`)
 	if !strings.HasPrefix(status.Text, "✗") {
 		t.Errorf("broken JSON: %q", status.Text)
+	}
+}
+
+// Inspector settings: an invalid NCCO or window is refused with the reason;
+// a valid form saves the config, puts the secret in the secret store (never
+// in the config file) and applies the settings to the running inspector.
+func TestInspectorSettingsSave(t *testing.T) {
+	fi := sampleWebhooks()
+	env, _ := newViewEnv(t, &Services{Inspector: fi})
+	mc := &memConfig{}
+	st := &configState{store: mc, cfg: config.Default()}
+	secrets := &memSecrets{}
+	f := newInspectorSettings(env, st, secrets)
+
+	var got error
+	f.ncco.SetText(`[{"action":"stream"}]`)
+	f.save(func(err error) { got = err })
+	if got == nil || !strings.Contains(got.Error(), "the NCCO is not valid") {
+		t.Fatalf("invalid NCCO saved: %v", got)
+	}
+	f.ncco.SetText(`[{"action":"talk","text":"Hello from the inspector"}]`)
+	f.window.SetText("five minutes")
+	f.save(func(err error) { got = err })
+	if got == nil || !strings.Contains(got.Error(), "write a duration such as 5m") {
+		t.Fatalf("bad window saved: %v", got)
+	}
+	f.window.SetText("90s")
+	f.apiKey.SetText("abcd1234")
+	f.secret.SetText("s3cr3t-signature-value")
+	f.appID.SetText("aaaaaaaa-bbbb-cccc-dddd-0123456789ab")
+	f.save(func(err error) { got = err })
+	if got != nil {
+		t.Fatal(got)
+	}
+	saved, _ := mc.Load()
+	in := saved.Inspector
+	if time.Duration(in.MaxAge) != 90*time.Second || in.ApplicationID != "aaaaaaaa-bbbb-cccc-dddd-0123456789ab" ||
+		in.SignatureSecrets["abcd1234"] != config.SignatureSecretKey("abcd1234") || !strings.Contains(in.NCCO, "Hello from the inspector") {
+		t.Errorf("saved inspector = %+v", in)
+	}
+	if v, err := secrets.Get(t.Context(), config.SignatureSecretKey("abcd1234")); err != nil || v != "s3cr3t-signature-value" {
+		t.Errorf("secret store has %q, %v", v, err)
+	}
+	if strings.Contains(fmt.Sprintf("%+v", saved), "s3cr3t-signature-value") {
+		t.Error("the signature secret is in the config")
+	}
+	if f.secret.Text != "" {
+		t.Error("the secret stays in the form after saving")
+	}
+	if fi.applied != 1 {
+		t.Errorf("inspector Apply called %d times, want 1", fi.applied)
 	}
 }
