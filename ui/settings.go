@@ -17,7 +17,8 @@ const settingsID = "settings"
 
 // settingsView is the Settings area: the config file's health (with every
 // problem's line and field when it is broken), where secrets are kept, the
-// accounts admin, and read-only summaries of the audio and inspector settings.
+// accounts admin, the audio devices (audiosettings.go) and a summary of the
+// inspector settings (edited in the Webhooks area).
 type settingsView struct {
 	area
 	banner   fyne.CanvasObject // shown while the config file is broken
@@ -58,12 +59,9 @@ func newSettingsView(win fyne.Window, d Deps, state *configState) *settingsView 
 	update()
 
 	accounts := newAccountsView(win, d, state)
-	audio := widget.NewLabel("")
-	audio.Wrapping = fyne.TextWrapWord
 	inspector := widget.NewLabel("")
 	inspector.Wrapping = fyne.TextWrapWord
 	summaries := func() {
-		audio.SetText(audioSummary(state.cfg.Audio, state.store.Path()))
 		inspector.SetText(inspectorSummary(state.cfg.Inspector, state.store.Path()))
 	}
 	state.onChange(summaries)
@@ -72,7 +70,7 @@ func newSettingsView(win fyne.Window, d Deps, state *configState) *settingsView 
 	tabs := container.NewAppTabs(
 		container.NewTabItemWithIcon("Accounts", theme.AccountIcon(), accounts.content),
 		container.NewTabItemWithIcon("Files", theme.FolderIcon(), container.NewVScroll(filesInfo(d))),
-		container.NewTabItemWithIcon("Audio", theme.VolumeUpIcon(), container.NewVScroll(container.NewPadded(audio))),
+		container.NewTabItemWithIcon("Audio", theme.VolumeUpIcon(), newAudioSettings(win, d, state)),
 		container.NewTabItemWithIcon("Inspector", theme.MailSendIcon(), container.NewVScroll(container.NewPadded(inspector))),
 	)
 	top := container.NewVBox(banner, storeRow, widget.NewSeparator())
@@ -132,26 +130,6 @@ func selectable(s string) fyne.CanvasObject {
 	return l
 }
 
-func audioSummary(a config.Audio, path string) string {
-	name := func(s string) string {
-		if s == "" {
-			return "system default"
-		}
-		return s
-	}
-	ringer := a.Ringer
-	if ringer == "" {
-		ringer = "same as output"
-	}
-	aec := "on"
-	if !a.EchoCancellation {
-		aec = "off"
-	}
-	return fmt.Sprintf("Microphone: %s\nSpeaker: %s\nRinger: %s\nEcho cancellation: %s\n\n"+
-		"Device pickers arrive with the audio engine; until then set input, output, ringer and "+
-		"echo_cancellation under [audio] in %s.", name(a.Input), name(a.Output), ringer, aec, path)
-}
-
 func inspectorSummary(in config.Inspector, path string) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "Listens on http://%s\nAnswer path: %s\nEvent path: %s\nFallback path: %s\nMaximum webhook age: %s\n",
@@ -163,6 +141,6 @@ func inspectorSummary(in config.Inspector, path string) string {
 		fmt.Fprintf(&b, "Forwards every webhook to: %s\n", in.Forward)
 	}
 	fmt.Fprintf(&b, "Signature secrets configured: %d\n", len(in.SignatureSecrets))
-	fmt.Fprintf(&b, "\nEdit these under [inspector] in %s.", path)
+	fmt.Fprintf(&b, "\nChange them in the Webhooks area's settings, or under [inspector] in %s.", path)
 	return b.String()
 }
