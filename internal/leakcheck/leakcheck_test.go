@@ -1,0 +1,26 @@
+package leakcheck
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+func parkedUntil(stop <-chan struct{}) { <-stop }
+
+func TestWaitFindsALiveGoroutineAndForgetsAFinishedOne(t *testing.T) {
+	stop := make(chan struct{})
+	go parkedUntil(stop)
+	pattern := []string{"leakcheck.parkedUntil"}
+	leak := Wait(100*time.Millisecond, pattern, nil)
+	if !strings.Contains(leak, "1 goroutine(s) leaked") || !strings.Contains(leak, "parkedUntil") {
+		t.Fatalf("Wait did not report the parked goroutine: %q", leak)
+	}
+	if got := Wait(100*time.Millisecond, pattern, []string{"parkedUntil"}); got != "" {
+		t.Errorf("an ignored stack was reported: %q", got)
+	}
+	close(stop)
+	if leak := Wait(2*time.Second, pattern, nil); leak != "" {
+		t.Errorf("a finished goroutine is still reported: %q", leak)
+	}
+}
