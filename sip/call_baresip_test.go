@@ -100,7 +100,7 @@ func heardTone(t *testing.T, who, path string, want float64) {
 	if len(s) < rate {
 		t.Fatalf("%s heard only %d samples at %d Hz", who, len(s), rate)
 	}
-	if ok, detail := toneCheck(testlab.Middle(s, 0.3, 0.9), rate, want); !ok {
+	if ok, detail := testlab.ToneCheck(testlab.Middle(s, 0.3, 0.9), rate, want); !ok {
 		t.Errorf("%s: %s", who, detail)
 	}
 }
@@ -112,7 +112,7 @@ func ourTone(t *testing.T, rec *recorder, want float64) {
 	if len(got) < 8000 {
 		t.Fatalf("hookphone heard %d samples, want ≥ 1 s", len(got))
 	}
-	if ok, detail := toneCheck(got[len(got)/3:], 8000, want); !ok {
+	if ok, detail := testlab.ToneCheck(got[len(got)/3:], 8000, want); !ok {
 		t.Errorf("hookphone heard: %s", detail)
 	}
 }

@@ -2,14 +2,14 @@ package sip
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
 	"math"
 	"os"
-	"sort"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/hookphone/hookphone/internal/testlab"
 )
 
 // toneSource is a media.Source of a sine at freq Hz, 8 kHz.
@@ -50,34 +50,9 @@ func (r *recorder) Samples() []int16 {
 	return append([]int16(nil), r.samples...)
 }
 
-// goertzel is the normalised power of freq in samples at rate (≈1 for a pure tone).
-func goertzel(samples []int16, rate int, freq float64) float64 {
-	if len(samples) == 0 {
-		return 0
-	}
-	coeff := 2 * math.Cos(2*math.Pi*freq/float64(rate))
-	var s1, s2, energy float64
-	for _, v := range samples {
-		x := float64(v)
-		energy += x * x
-		s0 := x + coeff*s1 - s2
-		s2, s1 = s1, s0
-	}
-	if energy == 0 {
-		return 0
-	}
-	return (s1*s1 + s2*s2 - coeff*s1*s2) / (energy * float64(len(samples)) / 2)
-}
-
 // dominant returns the strongest frequency among 100..3500 Hz (20 Hz steps).
 func dominant(samples []int16, rate int) (float64, float64) {
-	best, bestP := 0.0, -1.0
-	for f := 100.0; f <= 3500; f += 20 {
-		if p := goertzel(samples, rate, f); p > bestP {
-			best, bestP = f, p
-		}
-	}
-	return best, bestP
+	return testlab.DominantFrequency(samples, rate, testlab.ToneScan())
 }
 
 func testLogger(t *testing.T) *slog.Logger {
@@ -107,32 +82,4 @@ func waitState(t *testing.T, c *Call, st CallState, d time.Duration) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-}
-
-// toneCheck judges a recording the way a listener would: in 100 ms windows,
-// most windows must be loud and the median loud window must be mostly want
-// Hz. Scheduling gaps on a loaded machine (concealed as silence) cost some
-// windows but cannot fake a tone.
-func toneCheck(samples []int16, rate int, want float64) (ok bool, detail string) {
-	win := rate / 10
-	var shares []float64
-	total := 0
-	for i := 0; i+win <= len(samples); i += win {
-		total++
-		w := samples[i : i+win]
-		if rms(w) < 300 {
-			continue
-		}
-		shares = append(shares, goertzel(w, rate, want))
-	}
-	if total == 0 {
-		return false, "no audio"
-	}
-	sort.Float64s(shares)
-	median := 0.0
-	if len(shares) > 0 {
-		median = shares[len(shares)/2]
-	}
-	detail = fmt.Sprintf("%d of %d windows loud, median share of %.0f Hz %.2f", len(shares), total, want, median)
-	return len(shares)*2 >= total && median >= 0.5, detail
 }

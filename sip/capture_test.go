@@ -9,6 +9,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/hookphone/hookphone/internal/testlab"
 )
 
 // capture is tcpdump writing the UDP packets of a port range on loopback
@@ -149,7 +151,7 @@ func (c *capture) checkNoPlainTone(t *testing.T, freqs ...float64) {
 			}
 		}
 		for _, f := range freqs {
-			if p := goertzel(pcm, 8000, f); p > 0.02 {
+			if p := testlab.Goertzel(pcm, 8000, f); p > 0.02 {
 				t.Errorf("captured payload decoded as %s holds %.0f Hz (power %.3f): media is not encrypted", law.name, f, p)
 			}
 		}
@@ -164,7 +166,7 @@ func (c *capture) checkNoPlainTone(t *testing.T, freqs ...float64) {
 			plain = append(plain, ulawToLinear(linearToUlaw(s)))
 		}
 	}
-	if p := goertzel(plain, 8000, freqs[0]); p < 0.5 {
+	if p := testlab.Goertzel(plain, 8000, freqs[0]); p < 0.5 {
 		t.Fatalf("detector control: plaintext %.0f Hz gives power %.3f, want > 0.5", freqs[0], p)
 	}
 }

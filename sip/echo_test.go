@@ -3,13 +3,14 @@ package sip
 import (
 	"context"
 	"errors"
-	"math"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/hookphone/hookphone/media"
+
+	"github.com/hookphone/hookphone/internal/testlab"
 )
 
 // newEchoClient starts the echo service and a call manager on an endpoint
@@ -81,7 +82,7 @@ func TestEchoReturnsOwnTone(t *testing.T) {
 	if len(got) < 8000 {
 		t.Fatalf("heard %d samples, want ≥ 1 s", len(got))
 	}
-	if ok, detail := toneCheck(got[len(got)/3:], 8000, 440); !ok {
+	if ok, detail := testlab.ToneCheck(got[len(got)/3:], 8000, 440); !ok {
 		t.Errorf("echo of our 440 Hz: %s", detail)
 	}
 	var sawActive, sawSecurity, sawEnded bool
@@ -134,23 +135,12 @@ func TestMuteSilencesWhatWeSend(t *testing.T) {
 	if err := c.Hangup(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if p := goertzel(muted, 8000, 440); p > 0.05 || rms(muted) > 300 {
-		t.Errorf("while muted we heard 440 Hz power %.2f, RMS %.0f: our audio still went out", p, rms(muted))
+	if p := testlab.Goertzel(muted, 8000, 440); p > 0.05 || testlab.RMS(muted) > 300 {
+		t.Errorf("while muted we heard 440 Hz power %.2f, RMS %.0f: our audio still went out", p, testlab.RMS(muted))
 	}
-	if ok, detail := toneCheck(unmuted, 8000, 440); !ok {
+	if ok, detail := testlab.ToneCheck(unmuted, 8000, 440); !ok {
 		t.Errorf("after unmute: %s", detail)
 	}
-}
-
-func rms(s []int16) float64 {
-	if len(s) == 0 {
-		return 0
-	}
-	var sum float64
-	for _, v := range s {
-		sum += float64(v) * float64(v)
-	}
-	return math.Sqrt(sum / float64(len(s)))
 }
 
 // TestEchoAcceptsRegistration: the GUI's first-run account registers with
