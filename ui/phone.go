@@ -124,6 +124,18 @@ func newPhoneArea(env *viewEnv, state *configState, dial string) *phoneArea {
 		p.callBtn.Disable()
 	} else {
 		env.svc.Phone.OnChange(func() { fyne.Do(p.reloadAccounts) })
+		// Accounts added, changed or removed in Settings start and stop at once.
+		state.onChange(func() {
+			if state.err != nil || state.cfg == nil {
+				return
+			}
+			accounts := state.cfg.Clone().Accounts
+			env.async(func() {
+				ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
+				defer cancel()
+				env.svc.Phone.Sync(ctx, accounts)
+			})
+		})
 		env.svc.Phone.OnIncoming(func(c CallHandle) { fyne.Do(func() { p.in.ring(c) }) })
 		p.reloadAccounts()
 	}

@@ -9,6 +9,7 @@ import (
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
+	"github.com/hookphone/hookphone/config"
 	"github.com/hookphone/hookphone/sip"
 )
 
@@ -308,5 +309,21 @@ func TestRegistrationText(t *testing.T) {
 		if got, _ := registrationText(tc.a); got != tc.want {
 			t.Errorf("registrationText(%+v) = %q, want %q", tc.a, got, tc.want)
 		}
+	}
+}
+
+// Saving accounts in Settings makes the phone service follow them at once.
+func TestPhoneFollowsSavedAccounts(t *testing.T) {
+	fp := &fakePhone{accounts: []AccountStatus{{Name: LocalEchoAccount, State: sip.StateRegistered}}}
+	env, _ := newViewEnv(t, &Services{Phone: fp})
+	st := &configState{store: &memConfig{}, cfg: config.Default()}
+	newPhoneArea(env, st, "")
+	cfg := config.Default()
+	cfg.Accounts = []config.Account{{Name: "work", Server: "sips:pbx.example.com", User: "alice"}}
+	st.saved(cfg)
+	st.err = errors.New("broken")
+	st.changed()
+	if len(fp.synced) != 1 || fp.synced[0] != 1 {
+		t.Errorf("Sync calls %v, want one with 1 account (none while the config is broken)", fp.synced)
 	}
 }

@@ -86,8 +86,12 @@ type PhoneService interface {
 	Dial(ctx context.Context, account, target string) (CallHandle, error)
 	// OnIncoming registers f, called from any goroutine for each ringing call.
 	OnIncoming(f func(CallHandle))
-	// TestConnection registers account once and says how it went.
-	TestConnection(ctx context.Context, account string) (string, error)
+	// TestAccount registers a (possibly unsaved) account once, or opens its
+	// trunk flow, and says how it went.
+	TestAccount(ctx context.Context, a config.Account, password string) (string, error)
+	// Sync makes the running accounts follow the config (start new ones,
+	// stop removed ones, restart changed ones).
+	Sync(ctx context.Context, accounts []config.Account)
 }
 
 // CallHandle is one call as the call view drives it (*sip.Call plus the

@@ -130,7 +130,8 @@ func startServices(ctx context.Context, o Options, secrets SecretStore, store Co
 		}
 	}
 
-	ph := &phone{log: log, trace: trace, history: history, audio: au, insp: insp, listenerDir: filepath.Join(o.Paths.DataDir, "listener")}
+	ph := &phone{log: log, trace: trace, history: history, audio: au, insp: insp, listenerDir: filepath.Join(o.Paths.DataDir, "listener"),
+		runCtx: runCtx, secrets: secrets}
 	svc.Phone = ph
 	svc.closers = append(svc.closers, ph.close)
 	if echo, err := sip.StartEchoServer(ctx, sip.EchoConfig{Dir: filepath.Join(o.Paths.DataDir, "echo"), Logger: log}); err != nil {
@@ -150,14 +151,7 @@ func startServices(ctx context.Context, o Options, secrets SecretStore, store Co
 		if a.Name == LocalEchoAccount {
 			continue
 		}
-		acct, err := sipAccount(ctx, a, secrets)
-		if err == nil {
-			err = ph.add(runCtx, acct, false)
-		}
-		if err != nil {
-			log.Warn("account not started", "account", a.Name, "err", err)
-			ph.addBroken(a.Name, err)
-		}
+		ph.start(ctx, a)
 	}
 	svc.logf("services started first_run=%v inspector=%v", svc.FirstRun, insp != nil)
 	return svc, nil
@@ -208,6 +202,8 @@ func sipAccount(ctx context.Context, a config.Account, secrets SecretStore) (sip
 
 // phone is the PhoneService over sip's endpoints, registrations and call managers.
 type phone struct {
+	runCtx      context.Context // lives as long as the services
+	secrets     SecretStore
 	log         *slog.Logger
 	listenerDir string // where trunk listener certificates are made
 	trace       *sip.Trace
@@ -226,20 +222,30 @@ type phone struct {
 type line struct {
 	status AccountStatus
 	local  bool
+	conf   config.Account // as configured (zero for the local echo)
+	stop   context.CancelFunc
+	done   chan struct{} // closed when the registration or trunk loop has returned
 	ep     *sip.Endpoint
 	reg    *sip.Registration
 	mgr    *sip.CallManager
 }
 
 func (p *phone) add(ctx context.Context, acct sip.Account, local bool) error {
+	return p.addLine(ctx, acct, local, config.Account{})
+}
+
+func (p *phone) addLine(parent context.Context, acct sip.Account, local bool, conf config.Account) error {
 	ep, err := sip.NewEndpoint(acct, sip.EndpointOptions{Trace: p.trace, Logger: p.log})
 	if err != nil {
 		return err
 	}
-	l := &line{local: local, ep: ep, status: AccountStatus{Name: acct.Name, AOR: ep.Account.AOR(), Server: acct.Server.String()}}
+	ctx, stop := context.WithCancel(parent)
+	l := &line{local: local, conf: conf, stop: stop, done: make(chan struct{}), ep: ep,
+		status: AccountStatus{Name: acct.Name, AOR: ep.Account.AOR(), Server: acct.Server.String()}}
 	mgr, err := sip.NewEndpointCallManager(ep, sip.CallManagerConfig{History: p.history, Logger: p.log,
 		OnIncoming: func(c *sip.Call) { p.ring(l, c) }})
 	if err != nil {
+		stop()
 		ep.Close()
 		return err
 	}
@@ -253,6 +259,7 @@ func (p *phone) add(ctx context.Context, acct sip.Account, local bool) error {
 		l.reg = sip.NewRegistration(ep, sip.RegistrationOptions{})
 		events = l.reg.Events()
 		go func() {
+			defer close(l.done)
 			if err := l.reg.Run(ctx); err != nil && ctx.Err() == nil {
 				p.log.Warn("registration ended", "account", acct.Name, "err", err)
 			}
@@ -282,6 +289,7 @@ func (p *phone) add(ctx context.Context, acct sip.Account, local bool) error {
 		t := sip.NewTrunk(ep, sip.RegistrationOptions{})
 		events = t.Events()
 		go func() {
+			defer close(l.done)
 			if err := t.Run(ctx); err != nil && ctx.Err() == nil {
 				p.log.Warn("trunk ended", "account", acct.Name, "err", err)
 			}
@@ -305,11 +313,122 @@ func (p *phone) add(ctx context.Context, acct sip.Account, local bool) error {
 }
 
 // addBroken lists an account that could not start, with why.
-func (p *phone) addBroken(name string, err error) {
+func (p *phone) addBroken(a config.Account, err error) {
 	p.mu.Lock()
-	p.accounts = append(p.accounts, &line{status: AccountStatus{Name: name, State: sip.StateFailed, Reason: err.Error()}})
+	p.accounts = append(p.accounts, &line{conf: a, status: AccountStatus{Name: a.Name, State: sip.StateFailed, Reason: err.Error()}})
 	p.mu.Unlock()
 	p.changed()
+}
+
+// start starts a configured account (its password from the secret store),
+// or lists it as failed with why.
+func (p *phone) start(ctx context.Context, a config.Account) {
+	acct, err := sipAccount(ctx, a, p.secrets)
+	if err == nil {
+		err = p.addLine(p.runCtx, acct, false, a)
+	}
+	if err != nil {
+		p.log.Warn("account not started", "account", a.Name, "err", err)
+		p.addBroken(a, err)
+	}
+}
+
+// Sync makes the running accounts follow the config: new ones start,
+// removed ones stop (unregistering), changed ones restart. The local echo
+// stays. Calls in progress on a stopped account are hung up.
+func (p *phone) Sync(ctx context.Context, accounts []config.Account) {
+	want := map[string]config.Account{}
+	for _, a := range accounts {
+		if a.Name != LocalEchoAccount {
+			want[a.Name] = a
+		}
+	}
+	p.mu.Lock()
+	var keep, drop []*line
+	for _, l := range p.accounts {
+		a, ok := want[l.status.Name]
+		if l.local || (ok && sameAccount(a, l.conf)) {
+			keep = append(keep, l)
+			delete(want, l.status.Name)
+			continue
+		}
+		drop = append(drop, l)
+	}
+	p.accounts = keep
+	p.mu.Unlock()
+	for _, l := range drop {
+		p.stopLine(ctx, l)
+	}
+	for _, a := range accounts {
+		if _, ok := want[a.Name]; ok {
+			p.start(ctx, a)
+		}
+	}
+	p.changed()
+}
+
+// sameAccount compares two configured accounts field by field (an empty
+// list and no list are the same).
+func sameAccount(a, b config.Account) bool { return fmt.Sprintf("%+v", a) == fmt.Sprintf("%+v", b) }
+
+// stopLine hangs up the line's calls, unregisters and closes it.
+func (p *phone) stopLine(ctx context.Context, l *line) {
+	if l.mgr != nil {
+		l.mgr.Close(ctx)
+	}
+	if l.stop != nil {
+		l.stop()
+		select {
+		case <-l.done:
+		case <-ctx.Done():
+		}
+	}
+	if l.ep != nil {
+		l.ep.Close()
+	}
+}
+
+// TestAccount registers a (not necessarily saved) account once on a fresh
+// endpoint, or opens its trunk flow, and says how it went.
+func (p *phone) TestAccount(ctx context.Context, a config.Account, password string) (string, error) {
+	acct, err := sipAccount(ctx, a, nil)
+	if err != nil {
+		return "", err
+	}
+	acct.Password = password
+	ep, err := sip.NewEndpoint(acct, sip.EndpointOptions{Logger: p.log})
+	if err != nil {
+		return "", err
+	}
+	defer ep.Close()
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var events <-chan sip.Event
+	if acct.Mode == sip.ModeTrunk {
+		t := sip.NewTrunk(ep, sip.RegistrationOptions{})
+		events = t.Events()
+		go t.Run(ctx)
+	} else {
+		r := sip.NewRegistration(ep, sip.RegistrationOptions{})
+		events = r.Events()
+		go r.Run(ctx)
+	}
+	for {
+		select {
+		case ev, ok := <-events:
+			if !ok {
+				return "", fmt.Errorf("test %s: stopped", a.Name)
+			}
+			switch ev.State {
+			case sip.StateRegistered, sip.StateConnected:
+				return ev.String(), nil
+			case sip.StateFailed, sip.StateRetrying:
+				return "", errors.New(ev.String())
+			}
+		case <-ctx.Done():
+			return "", fmt.Errorf("test %s: no answer from %s: %w", a.Name, a.Server, ctx.Err())
+		}
+	}
 }
 
 // Accounts returns every account's status.
@@ -411,36 +530,6 @@ func (p *phone) ring(l *line, c *sip.Call) {
 	}
 }
 
-// TestConnection registers the account once on a fresh endpoint.
-func (p *phone) TestConnection(ctx context.Context, account string) (string, error) {
-	l, err := p.line(account)
-	if err != nil {
-		return "", err
-	}
-	ep, err := sip.NewEndpoint(l.ep.Account, sip.EndpointOptions{Logger: p.log})
-	if err != nil {
-		return "", err
-	}
-	defer ep.Close()
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	reg := sip.NewRegistration(ep, sip.RegistrationOptions{})
-	go reg.Run(ctx)
-	for {
-		select {
-		case ev := <-reg.Events():
-			switch ev.State {
-			case sip.StateRegistered:
-				return ev.String(), nil
-			case sip.StateFailed, sip.StateRetrying:
-				return "", errors.New(ev.String())
-			}
-		case <-ctx.Done():
-			return "", fmt.Errorf("test %s: %w", account, ctx.Err())
-		}
-	}
-}
-
 func (p *phone) close() {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
@@ -448,20 +537,7 @@ func (p *phone) close() {
 	ls := append([]*line{}, p.accounts...)
 	p.mu.Unlock()
 	for _, l := range ls {
-		if l.mgr != nil {
-			l.mgr.Close(ctx)
-		}
-	}
-	for _, l := range ls {
-		if l.reg != nil {
-			select {
-			case <-l.reg.Done():
-			case <-ctx.Done():
-			}
-		}
-		if l.ep != nil {
-			l.ep.Close()
-		}
+		p.stopLine(ctx, l)
 	}
 }
 

@@ -2,11 +2,14 @@ package ui
 
 import (
 	"context"
+	"log/slog"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/hookphone/hookphone/config"
+	"github.com/hookphone/hookphone/sip"
 	wi "github.com/hookphone/hookphone/webhookinspector"
 )
 
@@ -92,5 +95,56 @@ func TestInspectorAdapterSamplesAndApply(t *testing.T) {
 	n, err := in.store.Count(ctx, wi.Filter{})
 	if err != nil || n != 10 {
 		t.Errorf("store holds %d captures (%v), want 10", n, err)
+	}
+}
+
+// The real phone adapter against the in-process echo service: Test
+// connection on an unsaved account (and a refused certificate), then Sync
+// starts a saved account that registers and stops it when it is removed.
+func TestPhoneAdapterTestAccountAndSync(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	echo, err := sip.StartEchoServer(ctx, sip.EchoConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer echo.Close()
+	runCtx, stop := context.WithCancel(context.Background())
+	defer stop()
+	p := &phone{runCtx: runCtx, secrets: &memSecrets{}, log: slog.New(slog.DiscardHandler), trace: sip.NewTrace(0), listenerDir: t.TempDir()}
+	defer p.close()
+
+	acct := config.Account{Name: "lab", Server: echo.ServerURI(), User: "alice", CAFile: echo.CAFile()}
+	got, err := p.TestAccount(ctx, acct, "")
+	if err != nil || !strings.Contains(got, "registered") {
+		t.Fatalf("TestAccount = %q, %v", got, err)
+	}
+	noCA := acct
+	noCA.CAFile = ""
+	if _, err := p.TestAccount(ctx, noCA, ""); err == nil || !strings.Contains(err.Error(), "failed") {
+		t.Errorf("TestAccount without the echo's CA = %v, want a refused certificate", err)
+	}
+
+	p.Sync(ctx, []config.Account{acct})
+	waitState := func(want sip.State) {
+		t.Helper()
+		for ctx.Err() == nil {
+			for _, a := range p.Accounts() {
+				if a.Name == "lab" && a.State == want {
+					return
+				}
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		t.Fatalf("account lab never reached %s: %+v", want, p.Accounts())
+	}
+	waitState(sip.StateRegistered)
+	p.Sync(ctx, []config.Account{acct}) // unchanged: stays
+	if n := len(p.Accounts()); n != 1 {
+		t.Fatalf("%d accounts after a no-op sync", n)
+	}
+	p.Sync(ctx, nil)
+	if n := len(p.Accounts()); n != 0 {
+		t.Errorf("%d accounts after removing lab", n)
 	}
 }

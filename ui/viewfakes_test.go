@@ -78,6 +78,7 @@ type fakePhone struct {
 	dialErr  error
 	onChange []func()
 	incoming []func(CallHandle)
+	synced   []int
 }
 
 func (p *fakePhone) Accounts() []AccountStatus {
@@ -113,7 +114,15 @@ func (p *fakePhone) Dial(_ context.Context, account, target string) (CallHandle,
 
 func (p *fakePhone) OnIncoming(f func(CallHandle)) { p.incoming = append(p.incoming, f) }
 
-func (p *fakePhone) TestConnection(context.Context, string) (string, error) { return "registered", nil }
+func (p *fakePhone) TestAccount(_ context.Context, a config.Account, _ string) (string, error) {
+	return a.Name + ": registered", nil
+}
+
+func (p *fakePhone) Sync(_ context.Context, accounts []config.Account) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.synced = append(p.synced, len(accounts))
+}
 
 // fakeCall is a CallHandle whose state the test drives.
 type fakeCall struct {
