@@ -115,22 +115,5 @@ func runAnswer(ctx context.Context, cio cliIO, args []string) int {
 	if err == nil {
 		inCall(ctx, c, "", *duration, log)
 	}
-	hctx, hcancel := context.WithTimeout(context.Background(), 15*time.Second)
-	_ = c.Hangup(hctx)
-	hcancel()
-	var received string
-	select {
-	case received = <-digitsCh:
-	case <-time.After(5 * time.Second):
-	}
-	if err := au.close(); err != nil {
-		log.Error("close audio files", "err", err)
-	}
-	r := resultFromInfo(c.Info())
-	r.DTMFReceived = received
-	printCallResult(p, r)
-	if r.Result != sip.ResultAnswered.String() {
-		return failf(cio, "answer", "%s: %s", r.Result, r.Error)
-	}
-	return exitOK
+	return endCall(cio, "answer", c, au, digitsCh, p, log)
 }

@@ -345,6 +345,13 @@ func runCall(ctx context.Context, cio cliIO, args []string) int {
 	if err := c.WaitAnswered(ctx); err == nil {
 		inCall(ctx, c, *dtmf, *duration, log)
 	}
+	return endCall(cio, "call", c, au, digitsCh, p, log)
+}
+
+// endCall hangs c up (if it is not over already), waits briefly for the
+// DTMF digits the event follower gathered, closes the audio files and prints
+// the result object; the exit code says whether the call was answered.
+func endCall(cio cliIO, cmd string, c *sip.Call, au *callAudio, digitsCh <-chan string, p printer, log *slog.Logger) int {
 	hctx, hcancel := context.WithTimeout(context.Background(), 15*time.Second)
 	_ = c.Hangup(hctx)
 	hcancel()
@@ -360,7 +367,7 @@ func runCall(ctx context.Context, cio cliIO, args []string) int {
 	r.DTMFReceived = received
 	printCallResult(p, r)
 	if r.Result != sip.ResultAnswered.String() {
-		return failf(cio, "call", "%s: %s", r.Result, r.Error)
+		return failf(cio, cmd, "%s: %s", r.Result, r.Error)
 	}
 	return exitOK
 }
