@@ -179,24 +179,10 @@ func runWebhookList(ctx context.Context, cio cliIO, args []string) int {
 	if code, ok := parseFlags(fs, args); !ok {
 		return code
 	}
-	var f webhookinspector.Filter
-	if *verdictS != "" {
-		v, err := webhookinspector.ParseVerdict(*verdictS)
-		if err != nil {
-			fmt.Fprintf(cio.stderr, "hookphone webhook list: %v\n", err)
-			return exitUsage
-		}
-		f.Verdict = v
-	}
-	if *since != "" {
-		if t, err := time.Parse(time.RFC3339, *since); err == nil {
-			f.Since = t
-		} else if d, err := time.ParseDuration(*since); err == nil && d > 0 {
-			f.Since = time.Now().Add(-d)
-		} else {
-			fmt.Fprintf(cio.stderr, "hookphone webhook list: --since %q is neither an RFC 3339 time nor a duration like 15m\n", *since)
-			return exitUsage
-		}
+	f, err := captureFilter(*verdictS, *since)
+	if err != nil {
+		fmt.Fprintf(cio.stderr, "hookphone webhook list: %v\n", err)
+		return exitUsage
 	}
 	if *limit < 0 {
 		fmt.Fprintln(cio.stderr, "hookphone webhook list: --limit must not be negative")
@@ -315,24 +301,10 @@ func runWebhookExport(ctx context.Context, cio cliIO, args []string) int {
 		fmt.Fprintf(cio.stderr, "hookphone webhook export: --format %q is not har or curl\n", *format)
 		return exitUsage
 	}
-	var f webhookinspector.Filter
-	if *verdictS != "" {
-		v, err := webhookinspector.ParseVerdict(*verdictS)
-		if err != nil {
-			fmt.Fprintf(cio.stderr, "hookphone webhook export: %v\n", err)
-			return exitUsage
-		}
-		f.Verdict = v
-	}
-	if *since != "" {
-		if t, err := time.Parse(time.RFC3339, *since); err == nil {
-			f.Since = t
-		} else if d, err := time.ParseDuration(*since); err == nil && d > 0 {
-			f.Since = time.Now().Add(-d)
-		} else {
-			fmt.Fprintf(cio.stderr, "hookphone webhook export: --since %q is neither an RFC 3339 time nor a duration like 15m\n", *since)
-			return exitUsage
-		}
+	f, err := captureFilter(*verdictS, *since)
+	if err != nil {
+		fmt.Fprintf(cio.stderr, "hookphone webhook export: %v\n", err)
+		return exitUsage
 	}
 	f.Limit = *limit
 	var idList []int64
@@ -415,4 +387,28 @@ func runWebhookExport(ctx context.Context, cio cliIO, args []string) int {
 		}
 		fmt.Fprintf(cio.stdout, "# capture %d: %s %s, %s\n%s\n\n", c.ID, c.Method, c.Path, c.Result.Verdict, webhookinspector.CURL(c))
 	}
+}
+
+// captureFilter turns the --verdict and --since flags of webhook list and
+// webhook export into a store filter; --since is an RFC 3339 time or a
+// duration ago such as 15m.
+func captureFilter(verdict, since string) (webhookinspector.Filter, error) {
+	var f webhookinspector.Filter
+	if verdict != "" {
+		v, err := webhookinspector.ParseVerdict(verdict)
+		if err != nil {
+			return f, err
+		}
+		f.Verdict = v
+	}
+	if since != "" {
+		if t, err := time.Parse(time.RFC3339, since); err == nil {
+			f.Since = t
+		} else if d, err := time.ParseDuration(since); err == nil && d > 0 {
+			f.Since = time.Now().Add(-d)
+		} else {
+			return f, fmt.Errorf("--since %q is neither an RFC 3339 time nor a duration like 15m", since)
+		}
+	}
+	return f, nil
 }
