@@ -96,8 +96,12 @@ func newAccountsView(win fyne.Window, d Deps, state *configState) *accountsView 
 	v.status = widget.NewLabel("")
 	v.status.Wrapping = fyne.TextWrapWord
 	v.heading = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	test := v.testConnectionButton(nil)
+	if d.Services != nil {
+		test = v.testConnectionButton(d.Services.Phone)
+	}
 	v.right = container.NewBorder(v.heading,
-		container.NewVBox(v.status, container.NewHBox(layout.NewSpacer(), v.revert, v.save)), nil, nil,
+		container.NewVBox(v.status, container.NewHBox(layout.NewSpacer(), test, v.revert, v.save)), nil, nil,
 		container.NewVScroll(v.form))
 
 	split := container.NewHSplit(left, v.right)
