@@ -123,7 +123,11 @@ func newPhoneArea(env *viewEnv, state *configState, dial string) *phoneArea {
 		p.regText.SetText("The call engine did not start, so no account can register: see the log and Settings.")
 		p.callBtn.Disable()
 	} else {
-		env.svc.Phone.OnChange(func() { fyne.Do(p.reloadAccounts) })
+		env.svc.Phone.OnChange(func() {
+			if !env.svc.closing.Load() {
+				fyne.Do(p.reloadAccounts)
+			}
+		})
 		// Accounts added, changed or removed in Settings start and stop at once.
 		state.onChange(func() {
 			if state.err != nil || state.cfg == nil {
@@ -136,7 +140,11 @@ func newPhoneArea(env *viewEnv, state *configState, dial string) *phoneArea {
 				env.svc.Phone.Sync(ctx, accounts)
 			})
 		})
-		env.svc.Phone.OnIncoming(func(c CallHandle) { fyne.Do(func() { p.in.ring(c) }) })
+		env.svc.Phone.OnIncoming(func(c CallHandle) {
+			if !env.svc.closing.Load() {
+				fyne.Do(func() { p.in.ring(c) })
+			}
+		})
 		p.reloadAccounts()
 	}
 	p.loadRecent()

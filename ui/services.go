@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"io"
+	"sync/atomic"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -38,6 +39,10 @@ type Services struct {
 	TestLog func(format string, args ...any)
 
 	closers []func()
+	// closing is set when Close starts: from then on background events no
+	// longer reach the widgets (the window's loop has ended; fyne.Do would
+	// run them on the event's own goroutine).
+	closing atomic.Bool
 }
 
 // Close stops every service (calls hung up, servers closed).
@@ -45,6 +50,7 @@ func (s *Services) Close() {
 	if s == nil {
 		return
 	}
+	s.closing.Store(true)
 	for i := len(s.closers) - 1; i >= 0; i-- {
 		s.closers[i]()
 	}
@@ -227,8 +233,12 @@ type viewEnv struct {
 	do func(f func())
 }
 
-// ui hands f, from any goroutine, to the UI goroutine.
+// ui hands f, from any goroutine, to the UI goroutine (dropped once the
+// services are closing).
 func (e *viewEnv) ui(f func()) {
+	if e.svc.closing.Load() {
+		return
+	}
 	if e.do != nil {
 		e.do(f)
 		return
