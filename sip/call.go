@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/netip"
 	"strings"
 	"sync"
 	"time"
@@ -41,6 +42,7 @@ type Call struct {
 	started     time.Time
 	answered    time.Time
 	firstMedia  time.Time
+	mediaSource netip.AddrPort // where the far end's first authenticated media came from
 	ended       time.Time
 	muted       bool
 	localHold   bool
@@ -92,6 +94,11 @@ type CallInfo struct {
 	Stats      media.Stats   `json:"stats"`
 	// DTMFPayloadType is the negotiated telephone-event payload type (-1: none).
 	DTMFPayloadType int `json:"dtmf_payload_type"`
+	// MediaSDPAddr is the RTP address the far end's SDP names; MediaSourceAddr
+	// is where its first authenticated packet came from (zero until then). They
+	// differ behind NAT or a media relay: the one-way-audio hints compare them.
+	MediaSDPAddr    netip.AddrPort `json:"media_sdp_addr,omitzero"`
+	MediaSourceAddr netip.AddrPort `json:"media_source_addr,omitzero"`
 }
 
 // AnswerOptions are the audio ends of an answered call.
@@ -156,6 +163,7 @@ func (c *Call) Info() CallInfo {
 		Started: c.started, Answered: c.answered, Ended: c.ended,
 		Muted: c.muted, LocalHold: c.localHold, RemoteHold: c.remoteHold,
 		Security: c.security, Stats: stats, DTMFPayloadType: -1,
+		MediaSDPAddr: c.neg.Remote, MediaSourceAddr: c.mediaSource,
 	}
 	if c.neg.Codec != 0 || c.neg.Secure {
 		info.DTMFPayloadType = c.neg.DTMFPayloadType
@@ -528,6 +536,9 @@ func (c *Call) followMedia(ctx context.Context, cancel context.CancelFunc, ms me
 				c.hub.publish(CallEvent{Kind: EventDTMF, Digit: ev.Digit, Time: ev.Time})
 			case media.EventLatched:
 				c.mu.Lock()
+				if !c.mediaSource.IsValid() {
+					c.mediaSource = ev.Addr
+				}
 				if c.firstMedia.IsZero() {
 					c.firstMedia = ev.Time
 					if c.firstMedia.IsZero() {

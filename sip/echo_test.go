@@ -78,6 +78,10 @@ func TestEchoReturnsOwnTone(t *testing.T) {
 	if info.Stats.Received < 50 || info.Stats.SRTPAuthFailures != 0 {
 		t.Errorf("stats = %+v, want ≥ 50 packets received, no auth failures", info.Stats)
 	}
+	// On loopback the echo's media comes from exactly the address its SDP names.
+	if !info.MediaSDPAddr.IsValid() || info.MediaSourceAddr != info.MediaSDPAddr {
+		t.Errorf("media addresses: SDP %v, source %v; want the same valid address", info.MediaSDPAddr, info.MediaSourceAddr)
+	}
 	got := rec.Samples()
 	if len(got) < 8000 {
 		t.Fatalf("heard %d samples, want ≥ 1 s", len(got))

@@ -347,7 +347,7 @@ func oneWayHints(info sip.CallInfo, now time.Time) []string {
 	if st.RemoteLost > 0 && st.Received > 0 && st.RemoteFractionLost > 0.5 {
 		h = append(h, "The far end reports losing most of our audio: our packets are not reaching it.")
 	}
-	return h
+	return append(h, mediaAddressHints(info.MediaSDPAddr, info.MediaSourceAddr)...)
 }
 
 func (v *callView) showSecurity() {

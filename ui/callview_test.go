@@ -127,9 +127,14 @@ func TestOneWayAudioHints(t *testing.T) {
 		{"nothing sent", media.Stats{Received: 500}, 10 * time.Second, []string{"We have sent no audio"}},
 		{"auth failures", media.Stats{Sent: 500, Received: 480, SRTPAuthFailures: 20}, 10 * time.Second, []string{"20 SRTP packets failed authentication"}},
 		{"far end loses us", media.Stats{Sent: 500, Received: 500, RemoteLost: 400, RemoteFractionLost: 0.8}, 10 * time.Second, []string{"The far end reports losing most"}},
+		{"behind NAT", media.Stats{Sent: 500, Received: 500}, 10 * time.Second, []string{"The far end's SDP names the private address 10.0.0.5:4000 but its audio comes from 198.51.100.9:61000"}},
 	} {
 		info := base
 		info.Stats = tc.stats
+		if tc.name == "behind NAT" {
+			info.MediaSDPAddr = netip.MustParseAddrPort("10.0.0.5:4000")
+			info.MediaSourceAddr = netip.MustParseAddrPort("198.51.100.9:61000")
+		}
 		got := oneWayHints(info, t0.Add(tc.after))
 		if len(got) != len(tc.want) {
 			t.Errorf("%s: hints %q, want %d", tc.name, got, len(tc.want))
