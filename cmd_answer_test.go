@@ -20,10 +20,7 @@ import (
 // at a real Kamailio; baresip calls it: each hears the other's tone.
 func TestAnswerBinaryWithBaresip(t *testing.T) {
 	dir := t.TempDir()
-	bin := filepath.Join(dir, "hookphone")
-	if out, err := exec.Command("go", "build", "-tags", "migrated_fynedo", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := hookphoneBinary(t)
 	k := testlab.StartKamailio(t, testlab.KamailioConfig{Users: map[string]string{"alice": "secretA", "bob": "secretB"}})
 	bob := testlab.StartBaresip(t, testlab.BaresipConfig{Name: "bob", User: "bob", Password: "secretB", Domain: k.Domain(),
 		Registrar: k.TLSAddr(), CAFile: k.CAFile, ToneHz: 1000})
@@ -107,10 +104,7 @@ func TestAnswerBinaryWithBaresip(t *testing.T) {
 // registration; the far end dials the listener's URI, as a voice API does).
 func TestAnswerTrunkListener(t *testing.T) {
 	dir := t.TempDir()
-	bin := filepath.Join(dir, "hookphone")
-	if out, err := exec.Command("go", "build", "-tags", "migrated_fynedo", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := hookphoneBinary(t)
 	k := testlab.StartKamailio(t, testlab.KamailioConfig{Users: map[string]string{"bob": "secretB"}})
 	bob := testlab.StartBaresip(t, testlab.BaresipConfig{Name: "bob", User: "bob", Domain: k.Domain(), ToneHz: 1000})
 	port := testlab.FreePort(t)

@@ -46,11 +46,7 @@ func TestCallUsageErrors(t *testing.T) {
 // recording the echo.
 func TestCallEchoServerEndToEnd(t *testing.T) {
 	dir := t.TempDir()
-	bin := filepath.Join(dir, "hookphone")
-	build := exec.Command("go", "build", "-tags", "migrated_fynedo", "-o", bin, ".")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := hookphoneBinary(t)
 	env := append(os.Environ(), "XDG_DATA_HOME="+filepath.Join(dir, "data"), "XDG_CONFIG_HOME="+filepath.Join(dir, "config"))
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
@@ -154,10 +150,7 @@ func TestCallsBenchmark(t *testing.T) {
 	}
 	secs := 60
 	dir := t.TempDir()
-	bin := filepath.Join(dir, "hookphone")
-	if out, err := exec.Command("go", "build", "-tags", "migrated_fynedo", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := hookphoneBinary(t)
 	k := testlab.StartKamailio(t, testlab.KamailioConfig{Users: map[string]string{"alice": "secretA", "bob": "secretB", "carol": "secretC"}})
 	bob := testlab.StartBaresip(t, testlab.BaresipConfig{Name: "bob", User: "bob", Password: "secretB", Domain: k.Domain(),
 		Registrar: k.TLSAddr(), CAFile: k.CAFile, ToneHz: 1000, ToneSeconds: float64(secs + 20)})
@@ -243,10 +236,7 @@ func TestCallsBenchmark(t *testing.T) {
 // speaker recorded) to baresip sending 1000 Hz.
 func TestCallDeviceWithPulseAndBaresip(t *testing.T) {
 	dir := t.TempDir()
-	bin := filepath.Join(dir, "hookphone")
-	if out, err := exec.Command("go", "build", "-tags", "migrated_fynedo", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := hookphoneBinary(t)
 	pulse := testlab.StartPulse(t)
 	k := testlab.StartKamailio(t, testlab.KamailioConfig{Users: map[string]string{"alice": "secretA", "bob": "secretB"}})
 	bob := testlab.StartBaresip(t, testlab.BaresipConfig{Name: "bob", User: "bob", Password: "secretB", Domain: k.Domain(),

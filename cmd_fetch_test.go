@@ -23,33 +23,6 @@ import (
 	"github.com/hookphone/hookphone/media/audiofile"
 )
 
-var (
-	fetchBinOnce sync.Once
-	fetchBin     string
-	fetchBinErr  error
-)
-
-// hookphoneBinary builds the real binary once for the fetch tests.
-func hookphoneBinary(t *testing.T) string {
-	t.Helper()
-	fetchBinOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "hookphone-fetch-test")
-		if err != nil {
-			fetchBinErr = err
-			return
-		}
-		fetchBin = filepath.Join(dir, "hookphone")
-		out, err := exec.Command("go", "build", "-tags", "migrated_fynedo", "-o", fetchBin, ".").CombinedOutput()
-		if err != nil {
-			fetchBinErr = fmt.Errorf("go build: %v\n%s", err, out)
-		}
-	})
-	if fetchBinErr != nil {
-		t.Fatal(fetchBinErr)
-	}
-	return fetchBin
-}
-
 type fetchRun struct {
 	code           int
 	stdout, stderr string

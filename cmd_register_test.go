@@ -10,7 +10,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -138,35 +137,10 @@ func TestRegisterCommandReadsAccountFromConfig(t *testing.T) {
 	}
 }
 
-var (
-	regBinOnce sync.Once
-	regBin     string
-	regBinErr  error
-)
-
-func registerBinary(t *testing.T) string {
-	t.Helper()
-	regBinOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "hookphone-register-test")
-		if err != nil {
-			regBinErr = err
-			return
-		}
-		regBin = filepath.Join(dir, "hookphone")
-		if out, err := exec.Command("go", "build", "-tags", "migrated_fynedo", "-o", regBin, ".").CombinedOutput(); err != nil {
-			regBinErr = fmt.Errorf("go build: %v\n%s", err, out)
-		}
-	})
-	if regBinErr != nil {
-		t.Fatal(regBinErr)
-	}
-	return regBin
-}
-
 // The real binary with --hold prints each refresh, survives a registrar
 // restart, and unregisters on SIGTERM with exit 0.
 func TestRegisterBinaryHoldRefreshesAndUnregistersOnSIGTERM(t *testing.T) {
-	bin := registerBinary(t)
+	bin := hookphoneBinary(t)
 	dir := isolateXDG(t)
 	k := testlab.StartKamailio(t, testlab.KamailioConfig{Users: map[string]string{"alice": "secretA"}, MaxExpires: 10, MinExpires: 5})
 	cmd := exec.Command(bin, "register", "--server", k.ServerURI(), "--user", "alice", "--password-env", "PW", "--ca", k.CAFile,

@@ -4,12 +4,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -20,33 +18,6 @@ import (
 // screenshotDir keeps the captures as test artifacts (git-ignored);
 // `make screenshots` copies first-run.png to docs/screenshot.png.
 const screenshotDir = "artifacts/screenshots"
-
-var (
-	guiBinOnce sync.Once
-	guiBin     string
-	guiBinErr  error
-)
-
-// guiBinary builds the real hookphone binary once per test run.
-func guiBinary(t *testing.T) string {
-	t.Helper()
-	guiBinOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "hookphone-gui-test")
-		if err != nil {
-			guiBinErr = err
-			return
-		}
-		guiBin = filepath.Join(dir, "hookphone")
-		out, err := exec.Command("go", "build", "-tags", "migrated_fynedo", "-o", guiBin, ".").CombinedOutput()
-		if err != nil {
-			guiBinErr = fmt.Errorf("go build: %v\n%s", err, out)
-		}
-	})
-	if guiBinErr != nil {
-		t.Fatal(guiBinErr)
-	}
-	return guiBin
-}
 
 // isolatedEnv is an environment whose every per-user folder is under home,
 // with no session bus (so no keyring or tray is touched) and the file secret store.
@@ -78,7 +49,7 @@ type window struct {
 func startWindow(t *testing.T, x *testlab.Xvfb, env []string, args ...string) *window {
 	t.Helper()
 	w := &window{log: &bytes.Buffer{}, done: make(chan error, 1)}
-	w.cmd = exec.Command(guiBinary(t), args...)
+	w.cmd = exec.Command(hookphoneBinary(t), args...)
 	w.cmd.Env = x.Env(env)
 	w.cmd.Stdout, w.cmd.Stderr = w.log, w.log
 	if err := w.cmd.Start(); err != nil {

@@ -119,7 +119,7 @@ func TestConfigPath(t *testing.T) {
 // LANG=C.UTF-8, which Fyne cannot parse (internal/localefix).
 func TestBinaryHelpIsQuiet(t *testing.T) {
 	for _, lang := range []string{"C.UTF-8", "POSIX", "en_US.UTF-8"} {
-		cmd := exec.Command(guiBinary(t), "--help")
+		cmd := exec.Command(hookphoneBinary(t), "--help")
 		cmd.Env = append(isolatedEnv(t.TempDir()), "LANG="+lang)
 		var out, errb bytes.Buffer
 		cmd.Stdout, cmd.Stderr = &out, &errb
@@ -130,7 +130,7 @@ func TestBinaryHelpIsQuiet(t *testing.T) {
 			t.Errorf("LANG=%s: stderr %q, stdout %q", lang, errb.String(), out.String())
 		}
 	}
-	cmd := exec.Command(guiBinary(t), "no-such-command")
+	cmd := exec.Command(hookphoneBinary(t), "no-such-command")
 	cmd.Env = append(isolatedEnv(t.TempDir()), "LANG=C.UTF-8")
 	var errb bytes.Buffer
 	cmd.Stderr = &errb
