@@ -8,7 +8,7 @@ import (
 )
 
 func init() {
-	register(command{name: "config path", summary: "prints where the config file, data, cache and secrets fallback live", run: runConfigPath})
+	register(command{name: "config path", summary: "print where the config file, data, cache and secrets fallback live", run: runConfigPath})
 }
 
 // configPathResult is `hookphone config path --json`'s result object.

@@ -16,7 +16,7 @@ import (
 )
 
 func init() {
-	register(command{name: "fetch", summary: "fetches stream audio through the cache and reports its cache state", run: runFetch})
+	register(command{name: "fetch", summary: "fetch stream audio through the cache and report its cache state", run: runFetch})
 }
 
 // fetchResult is the result object of `hookphone fetch --json`: the cache

@@ -14,7 +14,7 @@ import (
 )
 
 func init() {
-	register(command{name: "inspect", summary: "runs the webhook inspector headless: captures, verifies and stores every webhook", run: runInspect})
+	register(command{name: "inspect", summary: "run the webhook inspector headless: capture, verify and store every webhook", run: runInspect})
 }
 
 func splitPaths(s string) []string {

@@ -13,7 +13,7 @@ import (
 )
 
 func init() {
-	register(command{name: "verify", summary: "verifies one captured webhook (JWT or legacy sig) and explains the verdict", run: runVerify})
+	register(command{name: "verify", summary: "verify one captured webhook (JWT or legacy sig) and explain the verdict", run: runVerify})
 }
 
 // secretFlags are the flags every webhook command uses to find signature

@@ -14,8 +14,8 @@ import (
 )
 
 func init() {
-	register(command{name: "webhook send", summary: "sends a correctly (or deliberately wrongly) signed sample webhook", run: runWebhookSend})
-	register(command{name: "webhook list", summary: "prints the captured webhooks in the durable store, oldest first", run: runWebhookList})
+	register(command{name: "webhook send", summary: "send a correctly (or deliberately wrongly) signed sample webhook", run: runWebhookSend})
+	register(command{name: "webhook list", summary: "print the captured webhooks in the durable store, oldest first", run: runWebhookList})
 }
 
 // sendResult is the result object of "webhook send".
@@ -214,8 +214,8 @@ func runWebhookList(ctx context.Context, cio cliIO, args []string) int {
 }
 
 func init() {
-	register(command{name: "webhook replay", summary: "sends a captured webhook again, as captured or re-signed now", run: runWebhookReplay})
-	register(command{name: "webhook export", summary: "prints captured webhooks as cURL commands or one HAR 1.2 log", run: runWebhookExport})
+	register(command{name: "webhook replay", summary: "send a captured webhook again, as captured or re-signed now", run: runWebhookReplay})
+	register(command{name: "webhook export", summary: "print captured webhooks as cURL commands or one HAR 1.2 log", run: runWebhookExport})
 }
 
 // replayResult is the result object of "webhook replay".
