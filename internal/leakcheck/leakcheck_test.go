@@ -6,11 +6,18 @@ import (
 	"time"
 )
 
-func parkedUntil(stop <-chan struct{}) { <-stop }
+// parkedUntil tells started that it runs, then blocks until stop closes.
+//
+//go:noinline
+func parkedUntil(started chan<- struct{}, stop <-chan struct{}) {
+	close(started)
+	<-stop
+}
 
 func TestWaitFindsALiveGoroutineAndForgetsAFinishedOne(t *testing.T) {
-	stop := make(chan struct{})
-	go parkedUntil(stop)
+	started, stop := make(chan struct{}), make(chan struct{})
+	go parkedUntil(started, stop)
+	<-started // a goroutine not yet scheduled has no parkedUntil frame to find
 	pattern := []string{"leakcheck.parkedUntil"}
 	leak := Wait(100*time.Millisecond, pattern, nil)
 	if !strings.Contains(leak, "1 goroutine(s) leaked") || !strings.Contains(leak, "parkedUntil") {
