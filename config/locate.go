@@ -151,8 +151,10 @@ func splitKey(k string) []string {
 
 func joinKey(parts []string) string { return strings.Join(parts, ".") }
 
-// stripComment removes a trailing # comment that is not inside a string.
-func stripComment(line string) string {
+// eachOutsideStrings calls fn with the index and byte of every character of
+// line that is not inside a TOML string ('…' literal or "…" with escapes),
+// until fn returns false.
+func eachOutsideStrings(line string, fn func(i int, c byte) bool) {
 	quote := byte(0)
 	for i := 0; i < len(line); i++ {
 		c := line[i]
@@ -165,33 +167,38 @@ func stripComment(line string) string {
 			}
 		case c == '"' || c == '\'':
 			quote = c
-		case c == '#':
-			return line[:i]
+		default:
+			if !fn(i, c) {
+				return
+			}
 		}
 	}
-	return line
+}
+
+// stripComment removes a trailing # comment that is not inside a string.
+func stripComment(line string) string {
+	end := len(line)
+	eachOutsideStrings(line, func(i int, c byte) bool {
+		if c == '#' {
+			end = i
+			return false
+		}
+		return true
+	})
+	return line[:end]
 }
 
 // bracketBalance counts opening minus closing brackets and braces outside strings.
 func bracketBalance(s string) int {
 	n := 0
-	quote := byte(0)
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case quote != 0:
-			if c == '\\' && quote == '"' {
-				i++
-			} else if c == quote {
-				quote = 0
-			}
-		case c == '"' || c == '\'':
-			quote = c
-		case c == '[' || c == '{':
+	eachOutsideStrings(s, func(_ int, c byte) bool {
+		switch c {
+		case '[', '{':
 			n++
-		case c == ']' || c == '}':
+		case ']', '}':
 			n--
 		}
-	}
+		return true
+	})
 	return n
 }

@@ -65,65 +65,56 @@ func mediaConfig(acc *Account, localIP netip.Addr, noMedia time.Duration) (media
 	return cfg, nil
 }
 
-// callSource sits between the user's source and the engine: it can be
-// detached (after a transfer the new call takes the source over) and it
-// serialises reads, so one source never feeds two sessions at once.
-type callSource struct {
+// handoff holds the user's audio end (a media.Source or media.Sink) between
+// the user and the engine. It can be detached, so that after a transfer the
+// new call takes the end over and one source never feeds two sessions.
+type handoff[T any] struct {
 	mu  sync.Mutex
-	src media.Source
+	end T
+	set bool
 }
 
+func (h *handoff[T]) get() (T, bool) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.end, h.set
+}
+
+func (h *handoff[T]) attach(end T) {
+	h.mu.Lock()
+	h.end, h.set = end, true
+	h.mu.Unlock()
+}
+
+// detach returns the end (the zero value if none) and leaves the handoff empty.
+func (h *handoff[T]) detach() T {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	end := h.end
+	var zero T
+	h.end, h.set = zero, false
+	return end
+}
+
+// callSource feeds the engine from the attached source, silence when none is.
+type callSource struct{ handoff[media.Source] }
+
 func (s *callSource) ReadFrame(frame []int16) error {
-	s.mu.Lock()
-	src := s.src
-	s.mu.Unlock()
-	if src == nil {
+	src, ok := s.get()
+	if !ok || src == nil {
 		clear(frame)
 		return nil
 	}
 	return src.ReadFrame(frame)
 }
 
-func (s *callSource) attach(src media.Source) {
-	s.mu.Lock()
-	s.src = src
-	s.mu.Unlock()
-}
-
-func (s *callSource) detach() media.Source {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	src := s.src
-	s.src = nil
-	return src
-}
-
-// callSink is callSource's counterpart for playout.
-type callSink struct {
-	mu   sync.Mutex
-	sink media.Sink
-}
+// callSink plays out into the attached sink, discarding when none is.
+type callSink struct{ handoff[media.Sink] }
 
 func (s *callSink) WriteFrame(frame []int16) error {
-	s.mu.Lock()
-	sink := s.sink
-	s.mu.Unlock()
-	if sink == nil {
+	sink, ok := s.get()
+	if !ok || sink == nil {
 		return nil
 	}
 	return sink.WriteFrame(frame)
-}
-
-func (s *callSink) attach(sink media.Sink) {
-	s.mu.Lock()
-	s.sink = sink
-	s.mu.Unlock()
-}
-
-func (s *callSink) detach() media.Sink {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	sink := s.sink
-	s.sink = nil
-	return sink
 }

@@ -208,19 +208,7 @@ func (p *Pulse) ALSAPCM(name, sink, source, server string) {
 // server, and the sink goes away.
 func (p *Pulse) AddDevice(name string) {
 	p.t.Helper()
-	p.AddNullSink(name)
-	sock := filepath.Join(p.Dir, "xdg", "dev-"+name)
-	out, err := p.Pactl("load-module", "module-native-protocol-unix", "auth-anonymous=1", "socket="+sock)
-	if err != nil {
-		p.t.Fatalf("testlab: socket for device %s: %v", name, err)
-	}
-	idx, err := strconv.Atoi(strings.TrimSpace(out))
-	if err != nil {
-		p.t.Fatalf("testlab: socket for device %s: module index %q: %v", name, out, err)
-	}
-	p.mu.Lock()
-	p.modules["socket:"+name] = idx
-	p.mu.Unlock()
+	sock := p.deviceSocket(name)
 	p.ALSAPCM(name, name, "", "unix:"+sock)
 }
 
@@ -229,6 +217,15 @@ func (p *Pulse) AddDevice(name string) {
 // Play(ctx, name, gen)), through a socket of its own, so that UnplugDevice
 // makes capture streams on it fail, like a USB microphone pulled out.
 func (p *Pulse) AddInputDevice(name string) {
+	p.t.Helper()
+	sock := p.deviceSocket(name)
+	p.ALSAPCM(name, "", name+".monitor", "unix:"+sock)
+}
+
+// deviceSocket makes the null sink "<name>" and a protocol socket of its own
+// for a pluggable device, remembers the socket module for UnplugDevice, and
+// returns the socket's path.
+func (p *Pulse) deviceSocket(name string) string {
 	p.t.Helper()
 	p.AddNullSink(name)
 	sock := filepath.Join(p.Dir, "xdg", "dev-"+name)
@@ -243,7 +240,7 @@ func (p *Pulse) AddInputDevice(name string) {
 	p.mu.Lock()
 	p.modules["socket:"+name] = idx
 	p.mu.Unlock()
-	p.ALSAPCM(name, "", name+".monitor", "unix:"+sock)
+	return sock
 }
 
 // UnplugDevice removes a device made by AddDevice or AddInputDevice while
