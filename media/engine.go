@@ -229,7 +229,12 @@ func (s *Session) handleRTCP(pkt, dec []byte, from netip.AddrPort) {
 		}
 		out, short, err := c.decryptRTCP(dec[:0], pkt, &s.rtcpCrypto)
 		if err != nil {
-			s.log.Debug("srtcp packet dropped", "from", from.String(), "err", err)
+			if errors.Is(err, errPlaintext) && s.rtcpCrypto.plaintext.Load() == 1 {
+				s.log.Info("unprotected RTCP dropped (SRTCP must be authenticated); the peer may send it as a NAT keep-alive",
+					"from", from.String(), "err", err)
+			} else {
+				s.log.Debug("srtcp packet dropped", "from", from.String(), "err", err)
+			}
 			return
 		}
 		if short && !s.shortSRTCPTags.Swap(true) {

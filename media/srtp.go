@@ -24,12 +24,14 @@ const replayWindow = 128
 var (
 	errAuthFailed = errors.New("srtp authentication failed")
 	errReplayed   = errors.New("srtp replayed packet")
+	errPlaintext  = errors.New("unprotected rtcp on an srtp session")
 )
 
 // cryptoCounters counts inbound packets the SRTP layer refused.
 type cryptoCounters struct {
 	authFailures atomic.Int64
 	replays      atomic.Int64
+	plaintext    atomic.Int64 // unprotected RTCP on a secure session
 }
 
 // srtpCipher is one direction of one protocol (RTP or RTCP) of an SRTP
@@ -109,7 +111,74 @@ func (c *srtpCipher) decryptRTCP(dst, pkt []byte, cnt *cryptoCounters) (out []by
 			}
 		}
 	}
+	if err != nil && !strings.Contains(err.Error(), "duplicated") {
+		if kind, ok := plainRTCP(pkt); ok {
+			cnt.plaintext.Add(1)
+			return nil, false, fmt.Errorf("%w: %s", errPlaintext, kind)
+		}
+	}
 	return out, false, classify(err, cnt)
+}
+
+// plainRTCP reports whether pkt, which failed SRTCP authentication, is a
+// whole unprotected RTCP packet rather than a damaged or forged SRTCP one,
+// and names its first packet's type. An SRTCP packet carries E||index and a
+// tag after the RTCP length fields (RFC 3711 §3.4), so its headers never
+// add up to the datagram; plain RTCP headers add up exactly, and every one
+// has version 2 and a type in the RTCP range 192–223 (RFC 5761 §4). Some
+// peers (libre/baresip) send an unprotected RTCP APP "PING" to open NAT
+// bindings; it is dropped as RFC 3711 requires, but it is not an attack.
+func plainRTCP(pkt []byte) (kind string, ok bool) {
+	off := 0
+	for off < len(pkt) {
+		if len(pkt)-off < 4 {
+			return "", false
+		}
+		h := pkt[off:]
+		if h[0]>>6 != 2 || h[1] < 192 || h[1] > 223 {
+			return "", false
+		}
+		n := (int(h[2])<<8 | int(h[3]) + 1) * 4
+		if n > len(pkt)-off {
+			return "", false
+		}
+		if off == 0 {
+			var name []byte
+			if n >= 12 {
+				name = h[8:12]
+			}
+			kind = rtcpTypeName(h[1], name)
+		}
+		off += n
+	}
+	return kind, off == len(pkt) && off > 0
+}
+
+// rtcpTypeName names an RTCP packet type for logs; name is an APP packet's
+// four-character name when present.
+func rtcpTypeName(pt byte, name []byte) string {
+	switch pt {
+	case 200:
+		return "SR"
+	case 201:
+		return "RR"
+	case 202:
+		return "SDES"
+	case 203:
+		return "BYE"
+	case 204:
+		if len(name) == 4 {
+			return fmt.Sprintf("APP %q", name)
+		}
+		return "APP"
+	case 205:
+		return "RTPFB"
+	case 206:
+		return "PSFB"
+	case 207:
+		return "XR"
+	}
+	return fmt.Sprintf("type %d", pt)
 }
 
 // Key derivation labels (RFC 3711 §4.3.2).

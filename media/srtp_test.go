@@ -118,14 +118,19 @@ func TestSessionCountsReplaysAndForgeries(t *testing.T) {
 	p2, _ := tx.encryptRTP(nil, rtpPacket(t, 8))
 	forged := append([]byte(nil), p2...) // a fresh index, so it is judged by its tag
 	forged[len(forged)-3] ^= 0xff
-	for _, pkt := range [][]byte{p1, p1, p1, forged} {
+	txRTCP := tx
+	rr, _ := rtcp.Marshal([]rtcp.Packet{&rtcp.ReceiverReport{SSRC: 0x1234}})
+	srtcp, _ := txRTCP.encryptRTCP(nil, rr)
+	srtcp[len(srtcp)-1] ^= 1
+	for _, pkt := range [][]byte{p1, p1, p1, forged, librePing, srtcp} {
 		if _, err := conn.WriteToUDP(pkt, to); err != nil {
 			t.Fatal(err)
 		}
 	}
 	waitFor(t, "counters", func() bool {
 		st := a.Stats()
-		return st.Received == 1 && st.Replays == 2 && st.SRTPAuthFailures == 1
+		return st.Received == 1 && st.Replays == 2 && st.SRTPAuthFailures == 1 &&
+			st.SRTCPPlaintext == 1 && st.SRTCPAuthFailures == 1 && st.RTCPReceived == 0
 	}, func() any { return a.Stats() })
 }
 
@@ -266,6 +271,71 @@ func TestSRTCPShortTagInterop(t *testing.T) {
 	p4, _ := tx80.encryptRTCP(nil, rr)
 	if _, _, err := rx80.decryptRTCP(nil, p4[:len(p4)-6], &cnt); !errors.Is(err, errAuthFailed) {
 		t.Fatalf("_80 accepted a truncated tag: %v", err)
+	}
+}
+
+// libreping is the unprotected RTCP APP "PING"/"PONG" that libre (baresip)
+// sends at the start of an SRTP call, byte for byte as captured.
+var librePing = []byte{0x80, 0xcc, 0x00, 0x03, 0x18, 0x39, 0x44, 0xb9, 'P', 'I', 'N', 'G', 'P', 'O', 'N', 'G'}
+
+// Whole plain RTCP arriving on an SRTP session is dropped and counted apart
+// from authentication failures; anything else that fails, however close to
+// RTCP it looks, is an authentication failure.
+func TestSRTCPPlaintextIsNotAnAuthFailure(t *testing.T) {
+	rr, _ := rtcp.Marshal([]rtcp.Packet{&rtcp.ReceiverReport{SSRC: 0x1234}})
+	compound, _ := rtcp.Marshal([]rtcp.Packet{
+		&rtcp.SenderReport{SSRC: 0x1234, NTPTime: 1 << 40, PacketCount: 3},
+		&rtcp.SourceDescription{Chunks: []rtcp.SourceDescriptionChunk{{Source: 0x1234,
+			Items: []rtcp.SourceDescriptionItem{{Type: rtcp.SDESCNAME, Text: "x@y"}}}}},
+	})
+	unencrypted := append(append([]byte(nil), rr...), 0, 0, 0, 1) // E=0, index 1
+	unencrypted = append(unencrypted, make([]byte, 10)...)        // a wrong tag
+	for _, suite := range []Suite{SuiteAESCM128HMACSHA1_80, SuiteAESCM128HMACSHA1_32, SuiteAEADAES128GCM, SuiteAEADAES256GCM} {
+		t.Run(suite.String(), func(t *testing.T) {
+			k := testKey(suite)
+			tx, _ := newCipher(k, false)
+			rx, _ := newCipher(k, true)
+			good, _ := tx.encryptRTCP(nil, compound)
+			flipped := append([]byte(nil), good...)
+			flipped[len(flipped)-1] ^= 1
+			for _, tc := range []struct {
+				name string
+				pkt  []byte
+				want error
+				kind string
+			}{
+				{"libre APP PING", librePing, errPlaintext, `APP "PING"`},
+				{"plain RR", rr, errPlaintext, "RR"},
+				{"plain SR+SDES", compound, errPlaintext, "SR"},
+				{"SRTCP with a flipped tag bit", flipped, errAuthFailed, ""},
+				{"SRTCP cut short", good[:len(good)-1], errAuthFailed, ""},
+				{"unencrypted SRTCP with a wrong tag", unencrypted, errAuthFailed, ""},
+				{"plain RR with a byte too many", append(append([]byte(nil), rr...), 0), errAuthFailed, ""},
+				{"an RTP packet", rtpPacket(t, 9), errAuthFailed, ""},
+				{"empty", nil, errAuthFailed, ""},
+			} {
+				var cnt cryptoCounters
+				_, _, err := rx.decryptRTCP(nil, tc.pkt, &cnt)
+				if !errors.Is(err, tc.want) {
+					t.Errorf("%s: %v, want %v", tc.name, err, tc.want)
+					continue
+				}
+				if tc.kind != "" && !strings.HasSuffix(err.Error(), tc.kind) {
+					t.Errorf("%s: %q does not name %s", tc.name, err, tc.kind)
+				}
+				wantPlain := int64(0)
+				if tc.want == errPlaintext {
+					wantPlain = 1
+				}
+				if cnt.plaintext.Load() != wantPlain || cnt.authFailures.Load() != 1-wantPlain {
+					t.Errorf("%s: plaintext %d, auth failures %d", tc.name, cnt.plaintext.Load(), cnt.authFailures.Load())
+				}
+			}
+			var cnt0 cryptoCounters
+			if _, _, err := rx.decryptRTCP(nil, good, &cnt0); err != nil {
+				t.Errorf("the genuine packet after all that: %v", err)
+			}
+		})
 	}
 }
 

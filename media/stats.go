@@ -26,6 +26,11 @@ type Stats struct {
 	// SRTCPAuthFailures and SRTCPReplays are the same for SRTCP.
 	SRTCPAuthFailures int64 `json:"srtcp_auth_failures"`
 	SRTCPReplays      int64 `json:"srtcp_replays"`
+	// SRTCPPlaintext counts whole, unprotected RTCP packets that arrived on
+	// an SRTP session and were dropped (RFC 3711 §3.4 makes SRTCP
+	// authentication mandatory). libre/baresip sends one, an APP "PING", as
+	// a NAT keep-alive; they are not counted as authentication failures.
+	SRTCPPlaintext int64 `json:"srtcp_plaintext"`
 	// BytesSent and BytesReceived count RTP payload octets.
 	BytesSent     int64 `json:"bytes_sent"`
 	BytesReceived int64 `json:"bytes_received"`
@@ -110,6 +115,7 @@ func (s *Session) Stats() Stats {
 		Replays:           s.crypto.replays.Load(),
 		SRTCPAuthFailures: s.rtcpCrypto.authFailures.Load(),
 		SRTCPReplays:      s.rtcpCrypto.replays.Load(),
+		SRTCPPlaintext:    s.rtcpCrypto.plaintext.Load(),
 		EventsDropped:     s.eventsDropped.Load(),
 	}
 	rate := 8000
