@@ -180,6 +180,8 @@ func securityLines(r securityReport) [][2]string {
 		[2]string{"Codec", orDash(sec.Codec)},
 		[2]string{"SRTP auth failures", fmt.Sprint(r.Info.Stats.SRTPAuthFailures)},
 		[2]string{"SRTP replays rejected", fmt.Sprint(r.Info.Stats.Replays)},
+		[2]string{"SRTCP auth failures", fmt.Sprint(r.Info.Stats.SRTCPAuthFailures)},
+		[2]string{"Unprotected RTCP dropped", fmt.Sprint(r.Info.Stats.SRTCPPlaintext)},
 	)
 	return rows
 }

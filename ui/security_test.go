@@ -67,21 +67,25 @@ func TestLockBadgeRendersGreenAndRed(t *testing.T) {
 func TestSecurityReport(t *testing.T) {
 	c := newFakeCall(sip.DirectionOutgoing, "sip:echo@127.0.0.1")
 	secureEstablished(c)
-	c.update(func(i *sip.CallInfo) { i.Stats.SRTPAuthFailures, i.Stats.Replays = 3, 1 })
+	c.update(func(i *sip.CallInfo) {
+		i.Stats.SRTPAuthFailures, i.Stats.Replays, i.Stats.SRTCPAuthFailures, i.Stats.SRTCPPlaintext = 3, 1, 2, 1
+	})
 	rows := securityLines(securityReport{Info: c.Info(), TLS: c.TLS()})
 	got := map[string]string{}
 	for _, r := range rows {
 		got[r[0]] = r[1]
 	}
 	for k, want := range map[string]string{
-		"Verdict":               "Secure: signalling TLS and media SRTP",
-		"Signalling":            "TLS 1.3 (SIP over TLS)",
-		"TLS cipher":            "TLS_AES_128_GCM_SHA256",
-		"Certificate SHA-256":   "AB:CD:EF:01",
-		"SDES keys over TLS":    "yes: the a=crypto keys were only sent inside the TLS flow",
-		"SRTP suite":            "AES_CM_128_HMAC_SHA1_80",
-		"SRTP auth failures":    "3",
-		"SRTP replays rejected": "1",
+		"Verdict":                  "Secure: signalling TLS and media SRTP",
+		"Signalling":               "TLS 1.3 (SIP over TLS)",
+		"TLS cipher":               "TLS_AES_128_GCM_SHA256",
+		"Certificate SHA-256":      "AB:CD:EF:01",
+		"SDES keys over TLS":       "yes: the a=crypto keys were only sent inside the TLS flow",
+		"SRTP suite":               "AES_CM_128_HMAC_SHA1_80",
+		"SRTP auth failures":       "3",
+		"SRTP replays rejected":    "1",
+		"SRTCP auth failures":      "2",
+		"Unprotected RTCP dropped": "1",
 	} {
 		if got[k] != want {
 			t.Errorf("%s = %q, want %q", k, got[k], want)
