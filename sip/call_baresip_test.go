@@ -160,11 +160,14 @@ func TestHookphoneCallsBaresip(t *testing.T) {
 	if !info.Security.SRTP || info.Security.SRTPSuite != "AES_CM_128_HMAC_SHA1_80" || info.Security.TLSVersion == "" {
 		t.Errorf("security %+v, want TLS + SRTP AES_CM_128_HMAC_SHA1_80", info.Security)
 	}
-	// baresip 1.0 sends one SRTCP packet the receiver cannot authenticate at
-	// the start of each call (LAB-NOTES pitfall 15): allow that one, no RTP failure.
-	if info.Stats.Received < 100 || info.Stats.Sent < 100 || info.Stats.SRTPAuthFailures != 0 || info.Stats.SRTCPAuthFailures > 1 {
-		t.Errorf("stats %+v, want ≥ 100 packets each way, no SRTP and at most 1 SRTCP auth failure", info.Stats)
+	// The 16-byte "SRTCP" packet baresip sends at the start of each call
+	// (LAB-NOTES pitfall 15) is a plain RTCP APP "PING"; at hang-up libre may
+	// also send its BYE in clear. Both are counted as unprotected, so no
+	// authentication failure of either kind is allowed.
+	if info.Stats.Received < 100 || info.Stats.Sent < 100 || info.Stats.SRTPAuthFailures != 0 || info.Stats.SRTCPAuthFailures != 0 {
+		t.Errorf("stats %+v, want ≥ 100 packets each way and no SRTP or SRTCP auth failure", info.Stats)
 	}
+	t.Logf("unprotected RTCP dropped: %d", info.Stats.SRTCPPlaintext)
 	ourTone(t, rec, 1000)
 	time.Sleep(500 * time.Millisecond)
 	_, heard, err := l.bob.Recordings()
@@ -296,14 +299,15 @@ func TestSRTPSuitesWithBaresip(t *testing.T) {
 			if info.Security.SRTPSuite != suite {
 				t.Errorf("suite %q, want %s", info.Security.SRTPSuite, suite)
 			}
-			// RTP must authenticate without a single failure. baresip 1.0 (libre
-			// 1.1) sends one SRTCP packet per call that fails authentication; with
-			// _32 it also cuts SRTCP tags to 32 bits, which media accepts, so
-			// that suite gets no extra allowance.
-			if info.Stats.SRTPAuthFailures != 0 || info.Stats.SRTCPAuthFailures > 1 {
-				t.Errorf("auth failures: SRTP %d (want 0), SRTCP %d (want ≤ 1)",
+			// Not one packet may fail authentication. baresip 1.0 (libre 1.1)
+			// sends a plain RTCP APP "PING" per call and sometimes its BYE in
+			// clear: media counts those as unprotected, not as failures. With
+			// _32 libre also cuts SRTCP tags to 32 bits, which media accepts.
+			if info.Stats.SRTPAuthFailures != 0 || info.Stats.SRTCPAuthFailures != 0 {
+				t.Errorf("auth failures: SRTP %d, SRTCP %d (want 0 and 0)",
 					info.Stats.SRTPAuthFailures, info.Stats.SRTCPAuthFailures)
 			}
+			t.Logf("unprotected RTCP dropped: %d", info.Stats.SRTCPPlaintext)
 			ourTone(t, rec, 1000)
 			if _, err := l.bob.WaitEvent(ctx, "CALL_CLOSED"); err != nil {
 				t.Fatal(err)
