@@ -50,6 +50,10 @@ type callRTPStats struct {
 	Lost             int64   `json:"lost"`
 	JitterMS         float64 `json:"jitter_ms"`
 	SRTPAuthFailures int64   `json:"srtp_auth_failures"`
+	// SRTCPAuthFailures and SRTCPPlaintext (added after DESIGN's five) count
+	// SRTCP packets that failed authentication and plain RTCP dropped.
+	SRTCPAuthFailures int64 `json:"srtcp_auth_failures"`
+	SRTCPPlaintext    int64 `json:"srtcp_plaintext"`
 }
 
 func resultFromInfo(info sip.CallInfo) callResult {
@@ -59,7 +63,8 @@ func resultFromInfo(info sip.CallInfo) callResult {
 		TLSVer: info.Security.TLSVersion, TLSCipher: info.Security.TLSCipher,
 		SRTPSuite: info.Security.SRTPSuite, Codec: info.Security.Codec,
 		RTP: callRTPStats{Sent: info.Stats.Sent, Received: info.Stats.Received, Lost: info.Stats.Lost,
-			JitterMS: info.Stats.JitterMS, SRTPAuthFailures: info.Stats.SRTPAuthFailures},
+			JitterMS: info.Stats.JitterMS, SRTPAuthFailures: info.Stats.SRTPAuthFailures,
+			SRTCPAuthFailures: info.Stats.SRTCPAuthFailures, SRTCPPlaintext: info.Stats.SRTCPPlaintext},
 		CallID: info.ID, Direction: info.Direction.String(), Remote: info.Remote, Reason: info.Reason,
 		FirstMediaMS: info.FirstMediaTime.Milliseconds(), MOS: info.Stats.MOS,
 	}
@@ -274,6 +279,9 @@ func printCallResult(p printer, r callResult) {
 	human := fmt.Sprintf("result: %s (SIP %d), setup %d ms, %.1f s, %s %s, SRTP %s, %s, rtp sent %d received %d lost %d jitter %.1f ms, auth failures %d",
 		r.Result, r.SIPStatus, r.SetupMS, r.DurationS, r.TLSVer, r.TLSCipher, r.SRTPSuite, r.Codec,
 		r.RTP.Sent, r.RTP.Received, r.RTP.Lost, r.RTP.JitterMS, r.RTP.SRTPAuthFailures)
+	if r.RTP.SRTCPAuthFailures > 0 || r.RTP.SRTCPPlaintext > 0 {
+		human += fmt.Sprintf(", SRTCP auth failures %d, plain RTCP dropped %d", r.RTP.SRTCPAuthFailures, r.RTP.SRTCPPlaintext)
+	}
 	if r.Result != sip.ResultAnswered.String() {
 		human = fmt.Sprintf("result: %s", r.Result)
 		if r.SIPStatus != 0 {

@@ -108,7 +108,8 @@ func TestCallEchoServerEndToEnd(t *testing.T) {
 		t.Errorf("result %v", res)
 	}
 	rtp := res["rtp"].(map[string]any)
-	if rtp["sent"].(float64) < 100 || rtp["received"].(float64) < 100 || rtp["srtp_auth_failures"].(float64) != 0 {
+	if rtp["sent"].(float64) < 100 || rtp["received"].(float64) < 100 || rtp["srtp_auth_failures"].(float64) != 0 ||
+		rtp["srtcp_auth_failures"] != float64(0) || rtp["srtcp_plaintext"] != float64(0) {
 		t.Errorf("rtp %v", rtp)
 	}
 	// The call is in the history of the user's database.
