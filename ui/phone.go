@@ -153,14 +153,16 @@ func newPhoneArea(env *viewEnv, state *configState, dial string) *phoneArea {
 }
 
 // hookKeys sends keys typed with no widget focused to the dialler: digits
-// go into the number, Enter calls, Escape hangs up.
+// go into the number, Enter calls, Escape hangs up. While a dialog is open
+// over the window, Escape closes that dialog and nothing reaches the
+// dialler: closing the security report must not end the call.
 func (p *phoneArea) hookKeys() {
 	if p.env.win == nil {
 		return
 	}
 	c := p.env.win.Canvas()
 	c.SetOnTypedRune(func(r rune) {
-		if !p.content.Visible() {
+		if !p.content.Visible() || c.Overlays().Top() != nil {
 			return
 		}
 		// During a call, keypad characters typed with nothing focused are DTMF.
@@ -175,6 +177,12 @@ func (p *phoneArea) hookKeys() {
 		}
 	})
 	c.SetOnTypedKey(func(k *fyne.KeyEvent) {
+		if top := c.Overlays().Top(); top != nil {
+			if k.Name == fyne.KeyEscape {
+				top.Hide()
+			}
+			return
+		}
 		switch k.Name {
 		case fyne.KeyReturn, fyne.KeyEnter:
 			p.Dial()

@@ -131,6 +131,21 @@ func TestPhoneKeyboardOnlyDialAndHangup(t *testing.T) {
 	if got := c.did(); len(got) != 1 || got[0] != "dtmf 7" {
 		t.Fatalf("typed 7 in a call did %v, want dtmf 7", got)
 	}
+	// With the security report open, Escape closes the report, Enter and
+	// digits do nothing, and the call goes on.
+	showSecurityReport(w, securityReport{Info: c.Info(), TLS: c.TLS()})
+	if w.Canvas().Overlays().Top() == nil {
+		t.Fatal("the security report did not open")
+	}
+	w.Canvas().OnTypedRune()('8')
+	w.Canvas().OnTypedKey()(&fyne.KeyEvent{Name: fyne.KeyReturn})
+	w.Canvas().OnTypedKey()(&fyne.KeyEvent{Name: fyne.KeyEscape})
+	if top := w.Canvas().Overlays().Top(); top != nil {
+		t.Fatal("Escape left the security report open")
+	}
+	if got := c.did(); len(got) != 1 || len(fp.dials) != 1 {
+		t.Fatalf("keys over the report did %v and dialled %v; want nothing", got, fp.dials)
+	}
 	w.Canvas().Focus(focused)
 	w.Canvas().Focused().TypedKey(&fyne.KeyEvent{Name: fyne.KeyEscape})
 	if got := c.did(); len(got) != 2 || got[1] != "hangup" {
