@@ -14,11 +14,12 @@ func init() {
 }
 
 func runAnswer(ctx context.Context, cio cliIO, args []string) int {
-	fs := newFlagSet(cio, "answer", "[account flags] [--play F.wav] [--record F.wav] [--duration 10s] [--wait 0] [--json]")
+	fs := newFlagSet(cio, "answer", "[account flags] [--play F.wav] [--record F.wav] [--duration 10s] [--early-media 0] [--wait 0] [--json]")
 	af := addAccountFlags(fs)
 	play := fs.String("play", "", "WAV file to send (any common rate, mono/stereo 16-bit; resampled to 8 kHz)")
 	record := fs.String("record", "", "WAV file to record what we hear (8 kHz mono 16-bit)")
 	duration := fs.Duration("duration", 10*time.Second, "hang up this long after answering (the caller may hang up first)")
+	early := fs.Duration("early-media", 0, "before answering, send 183 Session Progress and play --play this long as early media (SRTP), as a voice API's announcement does; 0 answers at once")
 	wait := fs.Duration("wait", 0, "give up (result timeout) when no call arrives within this; 0 waits until interrupted")
 	asJSON := fs.Bool("json", false, "print JSON objects, one per line; the last is the result")
 	if code, ok := parseFlags(fs, args); !ok {
@@ -30,6 +31,10 @@ func runAnswer(ctx context.Context, cio cliIO, args []string) int {
 	}
 	if *wait < 0 {
 		fmt.Fprintln(cio.stderr, "hookphone answer: --wait must not be negative")
+		return exitUsage
+	}
+	if *early < 0 || *early > 10*time.Minute {
+		fmt.Fprintln(cio.stderr, "hookphone answer: --early-media must be between 0 (answer at once) and 10m")
 		return exitUsage
 	}
 	acct, err := af.account(ctx, cio)
@@ -109,9 +114,29 @@ func runAnswer(ctx context.Context, cio cliIO, args []string) int {
 	p.event(map[string]any{"event": "incoming", "remote": c.Remote, "call_id": c.ID}, "incoming call from "+c.Remote)
 	digitsCh := make(chan string, 1)
 	go func() { digitsCh <- followCall(c, p, ch) }()
-	actx, acancel := context.WithTimeout(ctx, 40*time.Second)
-	err = c.Answer(actx, sip.AnswerOptions{Source: au.src, Sink: au.sink})
-	acancel()
+	opts := sip.AnswerOptions{Source: au.src, Sink: au.sink}
+	if *early > 0 {
+		ectx, ecancel := context.WithTimeout(ctx, 40*time.Second)
+		err = c.EarlyMedia(ectx, opts)
+		ecancel()
+		if err == nil {
+			p.event(map[string]any{"event": "early_media", "for_ms": early.Milliseconds()},
+				fmt.Sprintf("early media (183 Session Progress) for %s before answering", *early))
+			t := time.NewTimer(*early)
+			select {
+			case <-t.C:
+			case <-c.Done():
+			case <-ctx.Done():
+			}
+			t.Stop()
+			opts = sip.AnswerOptions{} // keep the early-media ends
+		}
+	}
+	if err == nil && ctx.Err() == nil {
+		actx, acancel := context.WithTimeout(ctx, 40*time.Second)
+		err = c.Answer(actx, opts)
+		acancel()
+	}
 	if err == nil {
 		inCall(ctx, c, "", *duration, log)
 	}

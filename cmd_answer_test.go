@@ -17,8 +17,20 @@ import (
 )
 
 // TestAnswerBinaryWithBaresip runs the real `hookphone answer` registered
-// at a real Kamailio; baresip calls it: each hears the other's tone.
+// at a real Kamailio; baresip calls it: each hears the other's tone. With
+// --early-media, baresip first gets 183 Session Progress with SDP and the
+// call is answered only afterwards.
 func TestAnswerBinaryWithBaresip(t *testing.T) {
+	for _, early := range []string{"", "1500ms"} {
+		name := "answer"
+		if early != "" {
+			name = "early-media-then-answer"
+		}
+		t.Run(name, func(t *testing.T) { answerBinaryWithBaresip(t, early) })
+	}
+}
+
+func answerBinaryWithBaresip(t *testing.T, early string) {
 	dir := t.TempDir()
 	bin := hookphoneBinary(t)
 	k := testlab.StartKamailio(t, testlab.KamailioConfig{Users: map[string]string{"alice": "secretA", "bob": "secretB"}})
@@ -36,8 +48,12 @@ func TestAnswerBinaryWithBaresip(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
-	ans := exec.CommandContext(ctx, bin, "answer", "--server", k.ServerURI(), "--ca", k.CAFile, "--user", "alice",
-		"--password-env", "ALICE_PW", "--play", play, "--record", rec, "--duration", "4s", "--wait", "60s", "--json")
+	args := []string{"answer", "--server", k.ServerURI(), "--ca", k.CAFile, "--user", "alice",
+		"--password-env", "ALICE_PW", "--play", play, "--record", rec, "--duration", "4s", "--wait", "60s", "--json"}
+	if early != "" {
+		args = append(args, "--early-media", early)
+	}
+	ans := exec.CommandContext(ctx, bin, args...)
 	ans.Env = append(os.Environ(), "ALICE_PW=secretA", "XDG_DATA_HOME="+filepath.Join(dir, "data"))
 	stdout, err := ans.StdoutPipe()
 	if err != nil {
@@ -74,6 +90,25 @@ func TestAnswerBinaryWithBaresip(t *testing.T) {
 	}
 	if res["result"] != "answered" || res["srtp_suite"] != "AES_CM_128_HMAC_SHA1_80" || res["direction"] != "incoming" || res["error"] != "" {
 		t.Errorf("result %v", res)
+	}
+	sawEarly := strings.Contains(strings.Join(lines, "\n"), `"event":"early_media"`)
+	if sawEarly != (early != "") {
+		t.Errorf("early_media event printed: %v, want %v\n%s", sawEarly, early != "", strings.Join(lines, "\n"))
+	}
+	if early != "" {
+		// baresip saw the 183 with SDP and, only afterwards, the answer.
+		if _, err := bob.WaitEvent(ctx, "CALL_PROGRESS"); err != nil {
+			t.Fatalf("baresip saw no 183 Session Progress: %v", err)
+		}
+		var order []string
+		for _, ev := range bob.Events() {
+			if ev.Type == "CALL_PROGRESS" || ev.Type == "CALL_ESTABLISHED" {
+				order = append(order, ev.Type)
+			}
+		}
+		if len(order) < 2 || order[0] != "CALL_PROGRESS" || order[len(order)-1] != "CALL_ESTABLISHED" {
+			t.Errorf("baresip events %v, want CALL_PROGRESS before CALL_ESTABLISHED", order)
+		}
 	}
 	if _, err := bob.WaitEvent(ctx, "CALL_CLOSED"); err != nil {
 		t.Fatal(err)

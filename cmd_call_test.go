@@ -31,6 +31,7 @@ func TestCallUsageErrors(t *testing.T) {
 		{[]string{"call", "--to", "bob", "--server", "sips:127.0.0.1", "--user", "a", "--srtp", "maybe"}, "srtp policy"},
 		{[]string{"call", "--to", "bob", "--server", "sips:127.0.0.1", "--user", "a", "--password-env", "HOOKPHONE_UNSET_VAR"}, "HOOKPHONE_UNSET_VAR"},
 		{[]string{"answer", "--server", "sips:127.0.0.1", "--user", "a", "--no-register"}, "registering account"},
+		{[]string{"answer", "--server", "sips:127.0.0.1", "--user", "a", "--early-media", "-2s"}, "--early-media"},
 		{[]string{"call", "--to", "bob"}, "no account"},
 	} {
 		var out, errb bytes.Buffer

@@ -111,6 +111,7 @@ type AnswerOptions struct {
 type answerRequest struct {
 	reject int
 	reason string
+	early  bool // 183 Session Progress with SDP, media on, still ringing
 	opts   AnswerOptions
 	done   chan error
 }
@@ -246,8 +247,18 @@ func (c *Call) setState(st CallState) {
 
 // Answer answers a ringing incoming call with the given audio ends and
 // returns once the caller has acknowledged (ACK) or the answer failed.
+// After [Call.EarlyMedia], nil ends in opts keep the early-media ones.
 func (c *Call) Answer(ctx context.Context, opts AnswerOptions) error {
 	return c.respond(ctx, answerRequest{opts: opts})
+}
+
+// EarlyMedia sends 183 Session Progress with our SDP answer and starts
+// media (SRTP as negotiated) while the call still rings, as a PBX or voice
+// API does for announcements and ringback (RFC 3960 gateway model). The
+// call stays unanswered until [Call.Answer]; the caller may still cancel.
+// A second call is a no-op.
+func (c *Call) EarlyMedia(ctx context.Context, opts AnswerOptions) error {
+	return c.respond(ctx, answerRequest{early: true, opts: opts})
 }
 
 // Reject declines a ringing incoming call with code (486 Busy Here, 603

@@ -40,21 +40,37 @@ func startCallLab(t *testing.T, o labOptions) *callLab {
 	if o.account != nil {
 		o.account(&acct)
 	}
-	l.e, err = NewEndpoint(acct, EndpointOptions{Logger: testLogger(t)})
+	l.e, l.m = registerHookphone(t, acct, l.incoming)
+	if !o.noBob {
+		cfg := testlab.BaresipConfig{Name: "bob", User: "bob", Password: "secretB", Domain: l.k.Domain(),
+			Registrar: l.k.TLSAddr(), CAFile: l.k.CAFile, ToneHz: 1000}
+		if o.bob != nil {
+			o.bob(&cfg)
+		}
+		l.bob = testlab.StartBaresip(t, cfg)
+	}
+	return l
+}
+
+// registerHookphone starts a Hookphone endpoint and call manager for acct,
+// sends its incoming calls to incoming, and returns once it is registered.
+func registerHookphone(t *testing.T, acct Account, incoming chan *Call) (*Endpoint, *CallManager) {
+	t.Helper()
+	e, err := NewEndpoint(acct, EndpointOptions{Logger: testLogger(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { l.e.Close() })
-	l.m, err = NewEndpointCallManager(l.e, CallManagerConfig{
+	t.Cleanup(func() { e.Close() })
+	m, err := NewEndpointCallManager(e, CallManagerConfig{
 		Logger:     testLogger(t),
-		OnIncoming: func(c *Call) { l.incoming <- c },
+		OnIncoming: func(c *Call) { incoming <- c },
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { l.m.Close(ctxFor(t, 10*time.Second)) })
+	t.Cleanup(func() { m.Close(ctxFor(t, 10*time.Second)) })
 	regCtx, stopReg := context.WithCancel(context.Background())
-	reg := NewRegistration(l.e, RegistrationOptions{})
+	reg := NewRegistration(e, RegistrationOptions{})
 	regDone := make(chan struct{})
 	go func() { defer close(regDone); _ = reg.Run(regCtx) }()
 	t.Cleanup(func() { stopReg(); <-regDone })
@@ -69,25 +85,17 @@ func startCallLab(t *testing.T, o labOptions) *callLab {
 				registered = true
 			}
 			if ev.State == StateFailed {
-				t.Fatalf("register: %s", ev)
+				t.Fatalf("register %s: %s", acct.User, ev)
 			}
 		case <-deadline:
-			t.Fatal("alice did not register in 30 s")
+			t.Fatalf("%s did not register in 30 s", acct.User)
 		}
 	}
 	go func() {
 		for range reg.Events() {
 		}
 	}()
-	if !o.noBob {
-		cfg := testlab.BaresipConfig{Name: "bob", User: "bob", Password: "secretB", Domain: l.k.Domain(),
-			Registrar: l.k.TLSAddr(), CAFile: l.k.CAFile, ToneHz: 1000}
-		if o.bob != nil {
-			o.bob(&cfg)
-		}
-		l.bob = testlab.StartBaresip(t, cfg)
-	}
-	return l
+	return e, m
 }
 
 // heardTone checks the dominant frequency of a baresip recording.

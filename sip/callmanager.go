@@ -520,52 +520,108 @@ func (m *CallManager) HandleInvite(req *sip.Request, tx sip.ServerTransaction) {
 }
 
 func (c *Call) runIncoming(d *sipgo.DialogServerSession) {
-	select {
-	case <-d.Context().Done():
-		c.finish(ResultCancelled, 487, "the caller cancelled")
-		return
-	case <-c.done:
-		return
-	case a := <-c.answerCh:
-		if a.reject != 0 {
-			err := d.Respond(a.reject, a.reason, nil, c.mgr.contactHeader())
-			res := ResultRejected
-			if a.reject == 486 || a.reject == 600 {
-				res = ResultBusy
+	early := false
+	for answered := false; !answered; {
+		select {
+		case <-d.Context().Done():
+			c.finish(ResultCancelled, 487, "the caller cancelled")
+			return
+		case <-c.done:
+			return
+		case a := <-c.answerCh:
+			switch {
+			case a.reject != 0:
+				c.reject(d, a)
+				return
+			case a.early:
+				if early {
+					a.done <- nil
+					continue
+				}
+				err := c.progress(d, a.opts)
+				early = err == nil
+				a.done <- err
+				if err != nil {
+					return
+				}
+			default:
+				if !c.answer(d, a, early) {
+					return
+				}
+				answered = true
 			}
-			c.finish(res, a.reject, fmt.Sprintf("rejected here with %d %s", a.reject, a.reason))
-			a.done <- err
-			return
 		}
-		c.src.attach(a.opts.Source)
-		c.snk.attach(a.opts.Sink)
-		neg := c.answerNeg
-		res := sip.NewSDPResponseFromRequest(d.InviteRequest, c.answerSDP)
-		ct := c.mgr.contact()
-		res.AppendHeader(&ct)
-		if err := d.WriteResponse(res); err != nil { // blocks until the ACK (HandleAck)
-			c.finish(ResultFailed, 200, fmt.Sprintf("answer: %v", err))
-			a.done <- err
-			return
-		}
-		c.mu.Lock()
-		c.answered = time.Now()
-		c.result = ResultAnswered
-		c.status = 200
-		c.mu.Unlock()
-		if err := c.startMedia(neg); err != nil {
-			c.hangupWithReason(context.Background(), err.Error())
-			a.done <- err
-			return
-		}
-		c.setState(CallStateActive)
-		a.done <- nil
 	}
 	select {
 	case <-d.Context().Done():
 		c.remoteEnded()
 	case <-c.done:
 	}
+}
+
+// reject sends the final refusal of a ringing incoming call.
+func (c *Call) reject(d *sipgo.DialogServerSession, a answerRequest) {
+	err := d.Respond(a.reject, a.reason, nil, c.mgr.contactHeader())
+	res := ResultRejected
+	if a.reject == 486 || a.reject == 600 {
+		res = ResultBusy
+	}
+	c.finish(res, a.reject, fmt.Sprintf("rejected here with %d %s", a.reject, a.reason))
+	a.done <- err
+}
+
+// progress sends 183 Session Progress with our answer SDP and starts media
+// before the answer; a failure ends the call.
+func (c *Call) progress(d *sipgo.DialogServerSession, opts AnswerOptions) error {
+	c.src.attach(opts.Source)
+	c.snk.attach(opts.Sink)
+	res := sip.NewSDPResponseFromRequest(d.InviteRequest, c.answerSDP)
+	res.StatusCode, res.Reason = 183, "Session Progress"
+	ct := c.mgr.contact()
+	res.AppendHeader(&ct)
+	if err := d.WriteResponse(res); err != nil {
+		c.finish(ResultFailed, 0, fmt.Sprintf("send 183: %v", err))
+		return fmt.Errorf("early media: send 183: %w", err)
+	}
+	if err := c.startMedia(c.answerNeg); err != nil {
+		_ = d.Respond(500, "Server Internal Error", nil, c.mgr.contactHeader())
+		c.finish(ResultFailed, 500, err.Error())
+		return fmt.Errorf("early media: %w", err)
+	}
+	c.setState(CallStateEarlyMedia)
+	return nil
+}
+
+// answer sends 200 OK with our SDP, waits for the ACK and starts media
+// (already running after early media). It reports whether the call is up.
+func (c *Call) answer(d *sipgo.DialogServerSession, a answerRequest, early bool) bool {
+	if !early || a.opts.Source != nil {
+		c.src.attach(a.opts.Source)
+	}
+	if !early || a.opts.Sink != nil {
+		c.snk.attach(a.opts.Sink)
+	}
+	res := sip.NewSDPResponseFromRequest(d.InviteRequest, c.answerSDP) // the same SDP as the 183
+	ct := c.mgr.contact()
+	res.AppendHeader(&ct)
+	if err := d.WriteResponse(res); err != nil { // blocks until the ACK (HandleAck)
+		c.finish(ResultFailed, 200, fmt.Sprintf("answer: %v", err))
+		a.done <- err
+		return false
+	}
+	c.mu.Lock()
+	c.answered = time.Now()
+	c.result = ResultAnswered
+	c.status = 200
+	c.mu.Unlock()
+	if err := c.startMedia(c.answerNeg); err != nil {
+		c.hangupWithReason(context.Background(), err.Error())
+		a.done <- err
+		return false
+	}
+	c.setState(CallStateActive)
+	a.done <- nil
+	return true
 }
 
 // HandleAck confirms the dialog of an answered incoming call (sipgo's
