@@ -5,7 +5,6 @@ package testlab
 // tested against a real implementation.
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"fmt"
@@ -36,7 +35,7 @@ type SecretService struct {
 // "run make deps" when a binary is missing.
 func StartSecretService(t testing.TB) *SecretService {
 	t.Helper()
-	for bin, pkg := range map[string]string{"dbus-daemon": "dbus-daemon", "gnome-keyring-daemon": "gnome-keyring", "dbus-send": "dbus-bin", "secret-tool": "libsecret-tools"} {
+	for bin, pkg := range map[string]string{"gnome-keyring-daemon": "gnome-keyring", "dbus-send": "dbus-bin", "secret-tool": "libsecret-tools"} {
 		if _, err := exec.LookPath(bin); err != nil {
 			t.Fatalf("testlab: %s not found (package %s): run make deps", bin, pkg)
 		}
@@ -58,31 +57,8 @@ func StartSecretService(t testing.TB) *SecretService {
 		"XDG_CACHE_HOME=" + filepath.Join(dir, "cache"), "LANG=C.UTF-8",
 	}
 
-	bus := exec.Command("dbus-daemon", "--session", "--nofork", "--nopidfile", "--address=unix:path="+filepath.Join(runtime, "bus"), "--print-address=1")
-	bus.Env = base
-	busLog, _ := os.Create(filepath.Join(dir, "dbus.log"))
-	bus.Stderr = busLog
-	out, err := bus.StdoutPipe()
-	if err != nil {
-		t.Fatalf("testlab: dbus-daemon: %v", err)
-	}
-	if err := bus.Start(); err != nil {
-		t.Fatalf("testlab: start dbus-daemon: %v", err)
-	}
-	t.Cleanup(func() { secretServiceStop(bus); busLog.Close(); os.RemoveAll(dir) })
-	addr := make(chan string, 1)
-	go func() {
-		line, _ := bufio.NewReader(out).ReadString('\n')
-		addr <- strings.TrimSpace(line)
-	}()
-	select {
-	case s.BusAddress = <-addr:
-	case <-time.After(20 * time.Second):
-		t.Fatalf("testlab: dbus-daemon printed no address within 20 s")
-	}
-	if s.BusAddress == "" {
-		t.Fatalf("testlab: dbus-daemon exited without an address; see %s", filepath.Join(dir, "dbus.log"))
-	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	s.BusAddress = startSessionBus(t, dir, base)
 	s.env = append(base, "DBUS_SESSION_BUS_ADDRESS="+s.BusAddress)
 
 	kr := exec.Command("gnome-keyring-daemon", "--foreground", "--components=secrets", "--unlock")
