@@ -1,7 +1,9 @@
 package ui
 
 import (
+	"fmt"
 	"log/slog"
+	"strings"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -122,10 +124,21 @@ func NewShell(a fyne.App, d Deps) *Shell {
 	s.win.SetCloseIntercept(s.Quit)
 	if da, ok := a.(desktop.App); ok && d.Tray {
 		da.SetSystemTrayIcon(Icon)
-		da.SetSystemTrayMenu(s.trayMenu())
+		m := s.trayMenu()
+		da.SetSystemTrayMenu(m)
 		da.SetSystemTrayWindow(s.win)
 		if p, ok := s.views[0].(*phoneArea); ok {
-			p.onTray = func() { da.SetSystemTrayMenu(s.trayMenu()) } // on the UI goroutine
+			// On the UI goroutine. Every rebuild gives the entries new
+			// dbusmenu ids, so a click a panel sends a moment later would
+			// hit nothing: rebuild only when what the menu shows changed.
+			last := menuSignature(m)
+			p.onTray = func() {
+				m := s.trayMenu()
+				if sig := menuSignature(m); sig != last {
+					last = sig
+					da.SetSystemTrayMenu(m)
+				}
+			}
 		}
 	}
 	return s
@@ -145,6 +158,23 @@ func (s *Shell) trayMenu() *fyne.Menu {
 		&fyne.MenuItem{Label: "Quit", IsQuit: true, Action: s.Quit},
 	)
 	return fyne.NewMenu("Hookphone", items...)
+}
+
+// menuSignature is what a menu shows (labels, state, structure), to tell
+// whether a rebuilt menu differs from the one on show.
+func menuSignature(m *fyne.Menu) string {
+	var b strings.Builder
+	var walk func(items []*fyne.MenuItem, depth int)
+	walk = func(items []*fyne.MenuItem, depth int) {
+		for _, it := range items {
+			fmt.Fprintf(&b, "%d|%q|%v|%v|%v\n", depth, it.Label, it.IsSeparator, it.Disabled, it.Checked)
+			if it.ChildMenu != nil {
+				walk(it.ChildMenu.Items, depth+1)
+			}
+		}
+	}
+	walk(m.Items, 0)
+	return b.String()
 }
 
 // Window is the main window.

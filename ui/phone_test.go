@@ -287,11 +287,12 @@ func TestTrayStateAndItems(t *testing.T) {
 	p.entry.SetText("echo")
 	p.Dial()
 	secureEstablished(c)
-	if got := p.trayState(); got != "In call with echo (01:23)" {
-		t.Errorf("in-call tray = %q", got)
+	want := "In call with echo since " + c.Info().Answered.Local().Format("15:04")
+	if got := p.trayState(); got != want {
+		t.Errorf("in-call tray = %q, want %q", got, want)
 	}
 	items := p.trayItems()
-	if items[0].Label != "In call with echo (01:23)" || !items[0].Disabled || items[2].Label != "Hang up" {
+	if items[0].Label != want || !items[0].Disabled || items[2].Label != "Hang up" {
 		t.Fatalf("in-call items: %q %q %q", items[0].Label, items[1].Label, items[2].Label)
 	}
 	items[2].Action()

@@ -21,7 +21,17 @@ func (p *phoneArea) trayState() string {
 			}
 			return "Calling " + shortRemote(info.Remote)
 		default:
-			return fmt.Sprintf("In call with %s (%s)", shortRemote(info.Remote), callTimer(info, p.env.now()))
+			// The start time, not a running timer: a panel shows the menu
+			// as last sent, and re-sending it every second would make it
+			// flicker while open.
+			since := info.Answered
+			if since.IsZero() {
+				since = info.Started
+			}
+			if since.IsZero() {
+				return "In call with " + shortRemote(info.Remote)
+			}
+			return fmt.Sprintf("In call with %s since %s", shortRemote(info.Remote), since.Local().Format("15:04"))
 		}
 	}
 	a, ok := p.selectedStatus()
