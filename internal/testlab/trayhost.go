@@ -166,16 +166,18 @@ func (h *TrayHost) layout(ctx context.Context) ([]TrayMenuItem, uint32, error) {
 // half a second, as a person opening the menu would see it: entries get new
 // ids when the app rebuilds its menu, and a click on an old id is lost.
 func (h *TrayHost) settledLayout(ctx context.Context) ([]TrayMenuItem, error) {
-	items, rev, err := h.layout(ctx)
+	_, rev, err := h.layout(ctx)
 	for err == nil {
 		select {
 		case <-ctx.Done():
 			return nil, ctx.Err()
 		case <-time.After(500 * time.Millisecond):
 		}
-		var again uint32
-		items, again, err = h.layout(ctx)
-		if err == nil && again == rev {
+		items, again, err := h.layout(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if again == rev {
 			return items, nil
 		}
 		rev = again
