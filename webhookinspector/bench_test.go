@@ -3,6 +3,8 @@ package webhookinspector
 import (
 	"context"
 	"fmt"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -69,4 +71,51 @@ func BenchmarkStoreAdd(b *testing.B) {
 			}
 		}
 	})
+}
+
+// BenchmarkStoreQueries100k is each query the Webhooks pane and `webhook
+// list` make against a store of 100k captures: the newest page is the peer
+// the others are read against (a text search that matches nothing scans
+// every row, the worst case of the search box).
+func BenchmarkStoreQueries100k(b *testing.B) {
+	ctx := context.Background()
+	s, err := OpenStore(ctx, b.TempDir()+"/bench.db")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for w := 0; w < 64; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := next.Add(1); i <= 100_000; i = next.Add(1) {
+				if err := s.Add(ctx, sampleCapture(int(i), Verdict(1+i%3))); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	for _, q := range []struct {
+		name string
+		f    Filter
+	}{
+		{"newest-page", Filter{Newest: true, Limit: 100}},
+		{"verdict-page", Filter{Verdict: VerdictInvalid, Newest: true, Limit: 100}},
+		{"call", Filter{Call: "CON-3", Newest: true, Limit: 100}},
+		{"path-search", Filter{Path: "EVENT", Newest: true, Limit: 100}},
+		{"text-search-hit", Filter{Text: "u-5", Newest: true, Limit: 100}},
+		{"text-search-miss", Filter{Text: "no such text", Newest: true, Limit: 100}},
+	} {
+		b.Run(q.name, func(b *testing.B) {
+			for b.Loop() {
+				if _, err := s.List(ctx, q.f); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
 }

@@ -226,6 +226,18 @@ func TestE2EInspectAndSendEveryEventAndTamper(t *testing.T) {
 	if _, code := runHookphone(t, dir, "webhook", "list", "--verdict", "maybe"); code != 2 {
 		t.Fatalf("bad --verdict exit %d, want 2", code)
 	}
+	// Text, path and call filters run in the store over every capture.
+	out, _ = runHookphone(t, dir, "webhook", "list", "--json", "--text", "ALREADY SEEN")
+	if !strings.HasSuffix(strings.TrimSpace(out), fmt.Sprintf(`{"count":%d}`, len(SampleEvents))) {
+		t.Errorf("--text: want one replay per event (%d):\n%s", len(SampleEvents), out)
+	}
+	var first map[string]any
+	json.Unmarshal([]byte(lines[0]), &first)
+	out, _ = runHookphone(t, dir, "webhook", "list", "--json", "--call", fmt.Sprint(first["uuid"]), "--path", fmt.Sprint(first["path"]))
+	rows := strings.Split(strings.TrimSpace(out), "\n")
+	if len(rows) != 2 || !strings.Contains(rows[0], fmt.Sprintf(`"id":%v,`, first["id"])) {
+		t.Errorf("--call %v --path %v: want exactly capture %v:\n%s", first["uuid"], first["path"], first["id"], out)
+	}
 }
 
 func TestE2EVerifyCommand(t *testing.T) {

@@ -83,6 +83,10 @@ func TestMemoryFlatWhile100kCapturesAccumulate(t *testing.T) {
 		if _, err := s.Count(ctx, Filter{}); err != nil {
 			t.Fatal(err)
 		}
+		// The search box's worst case: text found nowhere, every row read.
+		if _, err := s.List(ctx, Filter{Text: "no such text", Newest: true, Limit: 200}); err != nil {
+			t.Fatal(err)
+		}
 	}
 	insert(step)
 	listPaths()

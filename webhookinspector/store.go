@@ -302,6 +302,13 @@ type Filter struct {
 	KindSet bool
 	// Call keeps captures whose uuid, conversation_uuid or call id equals it.
 	Call string
+	// Path keeps captures whose path contains it (ASCII case-insensitive).
+	Path string
+	// Text keeps captures whose method, path, event, uuid, conversation
+	// uuid, call id, verdict reason or kind contains it (ASCII
+	// case-insensitive): the search box of the Webhooks pane, applied to
+	// the whole store rather than to the rows on show.
+	Text string
 	// Limit is the page size (default 100, at most 1000).
 	Limit int
 }
@@ -328,6 +335,14 @@ func (f Filter) where() (string, []any) {
 	}
 	if f.Call != "" {
 		conds, args = append(conds, "(uuid = ? OR conversation_uuid = ? OR call_id = ?)"), append(args, f.Call, f.Call, f.Call)
+	}
+	// instr, not LIKE: the user's text has no wildcards to escape.
+	if f.Path != "" {
+		conds, args = append(conds, "instr(lower(path), lower(?)) > 0"), append(args, f.Path)
+	}
+	if f.Text != "" {
+		conds = append(conds, "instr(lower(method || ' ' || path || ' ' || event || ' ' || uuid || ' ' || conversation_uuid || ' ' || call_id || ' ' || reason || ' ' || kind), lower(?)) > 0")
+		args = append(args, f.Text)
 	}
 	if len(conds) == 0 {
 		return "", nil

@@ -158,3 +158,62 @@ func TestJTICacheForgetsAfterRetention(t *testing.T) {
 		t.Fatalf("cache holds %d ids after retention, want 1", c.Len())
 	}
 }
+
+// Path and text filters run in the store, so a search finds an old capture
+// however many newer ones there are, and paging with them stays exact.
+func TestStorePathAndTextFilters(t *testing.T) {
+	ctx := context.Background()
+	s, _ := openTestStore(t)
+	for i := 0; i < 500; i++ {
+		c := sampleCapture(i, VerdictValid)
+		if i == 3 {
+			c.Path, c.Target = "/Hooks/Answer-Legacy", "/Hooks/Answer-Legacy"
+			c.Result = Result{Verdict: VerdictInvalid, Reason: "the signature does not match the body", JTI: "jti-3"}
+		}
+		if err := s.Add(ctx, c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, tc := range []struct {
+		name string
+		f    Filter
+		want int64
+	}{
+		{"path, any case", Filter{Path: "answer-legacy"}, 1},
+		{"path of every capture", Filter{Path: "/webhooks/"}, 499},
+		{"text in the reason", Filter{Text: "DOES NOT MATCH"}, 1},
+		{"text in the uuid", Filter{Text: "u-6"}, 71},
+		{"text in the conversation uuid", Filter{Text: "con-6"}, 71},
+		{"text in the kind", Filter{Text: "event"}, 500},
+		{"text and verdict", Filter{Text: "u-3", Verdict: VerdictInvalid}, 1},
+		{"wildcards are literal", Filter{Text: "%"}, 0},
+		{"underscore is literal", Filter{Path: "_"}, 0},
+		{"no match", Filter{Text: "nothing like this"}, 0},
+	} {
+		n, err := s.Count(ctx, tc.f)
+		if err != nil || n != tc.want {
+			t.Errorf("%s: count %d (%v), want %d", tc.name, n, err, tc.want)
+		}
+	}
+	// The one old match is found from the newest end in one page.
+	page, err := s.List(ctx, Filter{Text: "does not match", Newest: true, Limit: 100})
+	if err != nil || len(page) != 1 || page[0].Path != "/Hooks/Answer-Legacy" {
+		t.Fatalf("search from the newest end: %+v %v", page, err)
+	}
+	// Keyset paging with a text filter visits every match once.
+	seen, before := 0, int64(0)
+	for {
+		p, err := s.List(ctx, Filter{Text: "u-6", Newest: true, Limit: 20, BeforeID: before})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(p) == 0 {
+			break
+		}
+		seen += len(p)
+		before = p[len(p)-1].ID
+	}
+	if seen != 71 {
+		t.Errorf("paged through %d matches, want 71", seen)
+	}
+}
