@@ -266,9 +266,12 @@ type fakeInspector struct {
 	sent     int
 	applied  int
 	notices  chan wi.Notice
+	// lastFilter is what the view last asked the store for.
+	lastFilter wi.Filter
 }
 
 func (f *fakeInspector) List(_ context.Context, flt wi.Filter) ([]wi.Summary, error) {
+	f.lastFilter = flt
 	var out []wi.Summary
 	for _, r := range f.rows {
 		if flt.Verdict != wi.VerdictUnknown && r.Verdict != flt.Verdict {
@@ -278,6 +281,10 @@ func (f *fakeInspector) List(_ context.Context, flt wi.Filter) ([]wi.Summary, er
 			continue
 		}
 		if flt.BeforeID != 0 && r.ID >= flt.BeforeID {
+			continue
+		}
+		// The store's path and text search (case-insensitive substrings).
+		if !(webhookFilter{Path: flt.Path, Text: flt.Text}).matches(r) {
 			continue
 		}
 		out = append(out, r)

@@ -38,10 +38,12 @@ type webhookFilter struct {
 	Text    string     // substring of method, path, event, uuid, reason
 }
 
-// storeFilter is the part of f the store applies; Path and Text are applied
-// to each row by matches.
+// storeFilter is f for the store, which applies every filter to all
+// captures (a search finds an old one behind 100k newer); matches applies
+// the same filters to captures arriving live.
 func (f webhookFilter) storeFilter() wi.Filter {
-	return wi.Filter{Verdict: f.Verdict, Call: strings.TrimSpace(f.Call), Newest: true, Limit: webhookPage}
+	return wi.Filter{Verdict: f.Verdict, Call: strings.TrimSpace(f.Call), Path: strings.TrimSpace(f.Path),
+		Text: strings.TrimSpace(f.Text), Newest: true, Limit: webhookPage}
 }
 
 // matches says whether a capture passes every filter.
@@ -72,14 +74,17 @@ type webhooksArea struct {
 	deps   Deps
 	rows   []wi.Summary
 	filter webhookFilter
-	list   *widget.List
-	count  *widget.Label
-	older  *widget.Button
-	warn   *widget.Label
-	warnC  fyne.CanvasObject
-	detail *fyne.Container
-	picked *wi.Capture
-	url    *widget.Label
+	// reloads numbers Reload calls, so a slow search answered after a
+	// newer one (a full scan of a big store per keystroke) is dropped.
+	reloads int
+	list    *widget.List
+	count   *widget.Label
+	older   *widget.Button
+	warn    *widget.Label
+	warnC   fyne.CanvasObject
+	detail  *fyne.Container
+	picked  *wi.Capture
+	url     *widget.Label
 
 	verdict            *widget.Select
 	path, call, search *widget.Entry
@@ -244,11 +249,16 @@ func (a *webhooksArea) Reload() {
 		return
 	}
 	f := a.filter
+	a.reloads++
+	gen := a.reloads
 	var rows []wi.Summary
 	a.env.run(func(ctx context.Context) (err error) {
 		rows, err = in.List(ctx, f.storeFilter())
 		return err
 	}, func(err error) {
+		if gen != a.reloads {
+			return // a newer filter (the next keystroke) is on its way
+		}
 		if err != nil {
 			a.count.SetText("Could not read the store: " + err.Error())
 			return
@@ -265,8 +275,8 @@ func (a *webhooksArea) Reload() {
 	})
 }
 
-// applyLocal re-applies the in-memory filters (path, text) by reloading:
-// the store keeps the source of truth, the list only a page.
+// applyLocal re-applies the path and text filters by reloading: the store
+// keeps the source of truth, the list only a page.
 func (a *webhooksArea) applyLocal() { a.Reload() }
 
 func keepMatching(rows []wi.Summary, f webhookFilter) []wi.Summary {

@@ -41,7 +41,7 @@ func idsString(ids []int64) string {
 }
 
 func TestWebhookListFiltering(t *testing.T) {
-	a, _, ids := newTestWebhooks(t)
+	a, fi, ids := newTestWebhooks(t)
 	if got := idsString(ids()); got != "6 5 4 3 2 1" {
 		t.Fatalf("unfiltered = %s", got)
 	}
@@ -52,6 +52,10 @@ func TestWebhookListFiltering(t *testing.T) {
 	test.Type(a.path, "event")
 	if got := idsString(ids()); got != "6 4" {
 		t.Errorf("valid + path event = %s", got)
+	}
+	// The store does the filtering (it holds every capture, the list a page).
+	if f := fi.lastFilter; f.Path != "event" || f.Verdict != wi.VerdictValid {
+		t.Errorf("store asked for %+v, want path event and verdict valid", f)
 	}
 	a.verdict.SetSelectedIndex(0)
 	a.path.SetText("")
@@ -64,9 +68,33 @@ func TestWebhookListFiltering(t *testing.T) {
 	if got := idsString(ids()); got != "4" {
 		t.Errorf("text ringing = %s", got)
 	}
+	if f := fi.lastFilter; f.Text != "RINGING" || f.Path != "" || f.Call != "" {
+		t.Errorf("store asked for %+v, want text RINGING only", f)
+	}
 	test.AssertImageMatches(t, "webhooks/filtered.png", a.env.win.Canvas().Capture())
 	if !strings.Contains(a.count.Text, "1 shown") {
 		t.Errorf("count = %q", a.count.Text)
+	}
+}
+
+// Searches answer in any order (a full scan of a big store can take longer
+// than the next keystroke's): only the newest filter's answer is shown.
+func TestWebhookStaleSearchDropped(t *testing.T) {
+	a, _, ids := newTestWebhooks(t)
+	var held []func()
+	a.env.async = func(f func()) { held = append(held, f) }
+	test.Type(a.search, "RINGING") // seven keystrokes: seven searches held
+	a.search.SetText("")           // the user clears the box
+	if len(held) < 2 {
+		t.Fatalf("%d searches queued, want several", len(held))
+	}
+	last := held[len(held)-1]
+	last()
+	for _, f := range held[:len(held)-1] {
+		f() // the older searches answer late
+	}
+	if got := idsString(ids()); got != "6 5 4 3 2 1" {
+		t.Errorf("rows %s after the late answers, want the cleared search's 6 5 4 3 2 1", got)
 	}
 }
 
