@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -170,16 +171,15 @@ func dbPath(flagVal string) (string, error) {
 }
 
 func runWebhookList(ctx context.Context, cio cliIO, args []string) int {
-	fs := newFlagSet(cio, "webhook list", "[--since T] [--verdict V] [--limit N]")
-	since := fs.String("since", "", "only captures received at or after T: an RFC 3339 time, or a duration ago such as 15m")
-	verdictS := fs.String("verdict", "", "only this verdict: valid, invalid or unsigned")
+	fs := newFlagSet(cio, "webhook list", "[--since T] [--verdict V] [--call ID] [--path P] [--text S] [--limit N]")
+	ff := addFilterFlags(fs)
 	limit := fs.Int("limit", 0, "print at most N captures (default all)")
 	db := fs.String("db", "", "database file (default: the user's data dir)")
 	jsonOut := fs.Bool("json", false, "print JSON objects, one per line; the last is {\"count\": N}")
 	if code, ok := parseFlags(fs, args); !ok {
 		return code
 	}
-	f, err := captureFilter(*verdictS, *since)
+	f, err := ff.filter()
 	if err != nil {
 		fmt.Fprintf(cio.stderr, "hookphone webhook list: %v\n", err)
 		return exitUsage
@@ -287,10 +287,9 @@ func runWebhookReplay(ctx context.Context, cio cliIO, args []string) int {
 }
 
 func runWebhookExport(ctx context.Context, cio cliIO, args []string) int {
-	fs := newFlagSet(cio, "webhook export", "[--id N,M…] [--since T] [--verdict V] [--limit N] [--format har|curl]")
+	fs := newFlagSet(cio, "webhook export", "[--id N,M…] [--since T] [--verdict V] [--call ID] [--path P] [--text S] [--limit N] [--format har|curl]")
 	ids := fs.String("id", "", "comma-separated capture ids (default: every capture matching the filters)")
-	since := fs.String("since", "", "only captures received at or after T: RFC 3339, or a duration ago such as 15m")
-	verdictS := fs.String("verdict", "", "only this verdict: valid, invalid or unsigned")
+	ff := addFilterFlags(fs)
 	limit := fs.Int("limit", 0, "at most N captures (default all)")
 	format := fs.String("format", "har", "har (one HAR 1.2 log) or curl (one command per capture)")
 	db := fs.String("db", "", "database file (default: the user's data dir)")
@@ -301,7 +300,7 @@ func runWebhookExport(ctx context.Context, cio cliIO, args []string) int {
 		fmt.Fprintf(cio.stderr, "hookphone webhook export: --format %q is not har or curl\n", *format)
 		return exitUsage
 	}
-	f, err := captureFilter(*verdictS, *since)
+	f, err := ff.filter()
 	if err != nil {
 		fmt.Fprintf(cio.stderr, "hookphone webhook export: %v\n", err)
 		return exitUsage
@@ -392,8 +391,27 @@ func runWebhookExport(ctx context.Context, cio cliIO, args []string) int {
 // captureFilter turns the --verdict and --since flags of webhook list and
 // webhook export into a store filter; --since is an RFC 3339 time or a
 // duration ago such as 15m.
-func captureFilter(verdict, since string) (webhookinspector.Filter, error) {
-	var f webhookinspector.Filter
+// filterFlags are the capture filters webhook list and export share.
+type filterFlags struct {
+	since, verdict, call, path, text *string
+}
+
+func addFilterFlags(fs *flag.FlagSet) filterFlags {
+	return filterFlags{
+		since:   fs.String("since", "", "only captures received at or after T: an RFC 3339 time, or a duration ago such as 15m"),
+		verdict: fs.String("verdict", "", "only this verdict: valid, invalid or unsigned"),
+		call:    fs.String("call", "", "only captures of this call: its uuid, conversation_uuid or X-Hookphone-Call-Id"),
+		path:    fs.String("path", "", "only captures whose path contains P (case-insensitive)"),
+		text:    fs.String("text", "", "only captures whose method, path, event, ids, reason or kind contain S (case-insensitive)"),
+	}
+}
+
+// filter builds the store filter, or says which flag is wrong.
+func (ff filterFlags) filter() (webhookinspector.Filter, error) {
+	f := webhookinspector.Filter{
+		Call: strings.TrimSpace(*ff.call), Path: strings.TrimSpace(*ff.path), Text: strings.TrimSpace(*ff.text),
+	}
+	verdict, since := *ff.verdict, *ff.since
 	if verdict != "" {
 		v, err := webhookinspector.ParseVerdict(verdict)
 		if err != nil {
