@@ -58,11 +58,12 @@ func TestDuplexCancelsEchoThroughDevices(t *testing.T) {
 	erle := 20 * math.Log10(off/max(on, 1e-6))
 	t.Logf("echo reduction through the devices: %.1f dB", erle)
 	// In simulation the canceller removes > 40 dB (TestEchoCancellerERLE).
-	// Through devices on this loaded 2-core machine every playback
-	// underrun shifts the echo path and the filter must re-learn it, so
-	// only a clear reduction is asserted: a misaligned reference gives
-	// about 0 dB.
-	if erle < 3 {
-		t.Errorf("echo reduced by %.1f dB through real devices, want ≥ 3", erle)
+	// Through these devices it removed 31–39 dB on a quiet machine, with two
+	// CPU burners, and beside the sip package's baresip tests; at a load
+	// average of 9–11 (eight builds at once) it fell to 5–7 dB, as every
+	// playback underrun shifts the echo path. A misaligned reference gives
+	// about 0 dB, a reference off by a block or two under 10 dB.
+	if erle < 12 {
+		t.Errorf("echo reduced by %.1f dB through real devices, want ≥ 12", erle)
 	}
 }
