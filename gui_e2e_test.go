@@ -281,15 +281,18 @@ func receivedOf(line string) int {
 // TestGUIIncomingCallKeyboard: a real incoming call to the real binary.
 // Alice (Hookphone, account "lab" registered over TLS to a lab Kamailio, its
 // password in the secret store) is called by Bob (baresip, mandatory SRTP).
-// The window rings (banner, ringtone on the ringer device); Enter answers,
-// the lock goes green, Escape hangs up, and baresip sees the call close.
+// The window rings (banner, ringtone on the ringer device, a desktop
+// notification over D-Bus); Enter answers, the lock goes green, Escape
+// hangs up, and baresip sees the call close.
 func TestGUIIncomingCallKeyboard(t *testing.T) {
 	x := testlab.StartXvfb(t, 1280, 800)
 	pulse := testlab.StartPulse(t)
+	desk := testlab.StartDesktop(t)
 	k := testlab.StartKamailio(t, testlab.KamailioConfig{Users: map[string]string{"alice": "secretA", "bob": "secretB"}})
 	home := t.TempDir()
 	logPath := filepath.Join(home, "ui-test.log")
-	env := append(isolatedEnv(home), "PULSE_SERVER="+pulse.Server, ui.TestLogEnv+"="+logPath)
+	env := append(isolatedEnv(home), "PULSE_SERVER="+pulse.Server, ui.TestLogEnv+"="+logPath,
+		"DBUS_SESSION_BUS_ADDRESS="+desk.BusAddress)
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 
@@ -314,6 +317,13 @@ func TestGUIIncomingCallKeyboard(t *testing.T) {
 		t.Fatal(err)
 	}
 	log.wait(t, `incoming ringing remote=".*bob@`, 30*time.Second)
+	n, err := desk.WaitNotification(ctx, "Incoming call")
+	if err != nil {
+		t.Fatalf("%v\napp log:\n%s", err, w.log.String())
+	}
+	if !strings.Contains(n.Body, "bob@") || n.App != ui.AppID {
+		t.Errorf("notification %+v, want the caller bob from %s", n, ui.AppID)
+	}
 	time.Sleep(time.Second) // the banner's first frame
 	captureLive(t, x, w, "incoming.png")
 

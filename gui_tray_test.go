@@ -24,7 +24,7 @@ import (
 func TestTrayWithHost(t *testing.T) {
 	x := testlab.StartXvfb(t, 1280, 800)
 	pulse := testlab.StartPulse(t)
-	host := testlab.StartTrayHost(t)
+	host := testlab.StartDesktop(t)
 	home := t.TempDir()
 	logPath := filepath.Join(home, "ui-test.log")
 	env := append(isolatedEnv(home), "PULSE_SERVER="+pulse.Server, ui.TestLogEnv+"="+logPath,

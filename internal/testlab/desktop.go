@@ -1,9 +1,11 @@
 package testlab
 
-// trayhost.go: a system tray host on a private session bus. It owns
-// org.kde.StatusNotifierWatcher, as a desktop panel does, takes the
-// registrations of StatusNotifierItems, and reads and clicks their menus
-// through com.canonical.dbusmenu, the way a panel shows and uses them.
+// desktop.go: the bus services of a desktop session, on a private session
+// bus. A system tray host owns org.kde.StatusNotifierWatcher, as a desktop
+// panel does, takes the registrations of StatusNotifierItems, and reads and
+// clicks their menus through com.canonical.dbusmenu, the way a panel shows
+// and uses them. A notification daemon owns org.freedesktop.Notifications
+// and keeps what it is asked to show.
 
 import (
 	"context"
@@ -17,15 +19,21 @@ import (
 	"github.com/godbus/dbus/v5"
 )
 
-// TrayHost is the StatusNotifierWatcher side of the tray protocol.
-type TrayHost struct {
+// Desktop is a tray host and a notification daemon on one session bus.
+type Desktop struct {
 	// BusAddress is the DBUS_SESSION_BUS_ADDRESS the app must be given.
 	BusAddress string
 
 	conn    *dbus.Conn
 	mu      sync.Mutex
 	items   []trayItemRef
-	changed chan struct{} // closed and replaced on each registration
+	notes   []Notification
+	changed chan struct{} // closed and replaced on each registration or notification
+}
+
+// Notification is one notification an app asked the desktop to show.
+type Notification struct {
+	App, Summary, Body string
 }
 
 // trayItemRef is one registered item: the bus name that owns it and its
@@ -43,7 +51,7 @@ type TrayMenuItem struct {
 }
 
 // watcher is the exported org.kde.StatusNotifierWatcher object.
-type watcher struct{ h *TrayHost }
+type watcher struct{ h *Desktop }
 
 // RegisterStatusNotifierItem takes an item's registration. Apps pass either
 // an object path (the sender owns it) or a bus name (at /StatusNotifierItem).
@@ -54,40 +62,95 @@ func (w watcher) RegisterStatusNotifierItem(sender dbus.Sender, service string) 
 	}
 	w.h.mu.Lock()
 	w.h.items = append(w.h.items, ref)
-	close(w.h.changed)
-	w.h.changed = make(chan struct{})
+	w.h.notifyLocked()
 	w.h.mu.Unlock()
 	return nil
+}
+
+// notifyLocked wakes the waiters; h.mu is held.
+func (h *Desktop) notifyLocked() {
+	close(h.changed)
+	h.changed = make(chan struct{})
+}
+
+// notifier is the exported org.freedesktop.Notifications object (Desktop
+// Notifications Specification 1.2).
+type notifier struct{ h *Desktop }
+
+// Notify keeps the notification and returns its id.
+func (n notifier) Notify(app string, _ uint32, _ string, summary, body string, _ []string, _ map[string]dbus.Variant, _ int32) (uint32, *dbus.Error) {
+	n.h.mu.Lock()
+	defer n.h.mu.Unlock()
+	n.h.notes = append(n.h.notes, Notification{App: app, Summary: summary, Body: body})
+	n.h.notifyLocked()
+	return uint32(len(n.h.notes)), nil
+}
+
+// CloseNotification accepts and ignores closes.
+func (notifier) CloseNotification(uint32) *dbus.Error { return nil }
+
+// GetCapabilities says only bodies are shown.
+func (notifier) GetCapabilities() ([]string, *dbus.Error) { return []string{"body"}, nil }
+
+// GetServerInformation names this daemon.
+func (notifier) GetServerInformation() (string, string, string, string, *dbus.Error) {
+	return "hookphone-testlab", "Hookphone", "1", "1.2", nil
 }
 
 // RegisterStatusNotifierHost accepts hosts (there is only us).
 func (w watcher) RegisterStatusNotifierHost(string) *dbus.Error { return nil }
 
-// StartTrayHost starts a private session bus and a tray host on it; both
-// stop at cleanup.
-func StartTrayHost(t testing.TB) *TrayHost {
+// StartDesktop starts a private session bus with a tray host and a
+// notification daemon on it; all stop at cleanup.
+func StartDesktop(t testing.TB) *Desktop {
 	t.Helper()
 	dir := t.TempDir()
 	env := []string{"PATH=" + os.Getenv("PATH"), "HOME=" + dir, "LANG=C.UTF-8"}
-	h := &TrayHost{BusAddress: startSessionBus(t, dir, env), changed: make(chan struct{})}
+	h := &Desktop{BusAddress: startSessionBus(t, dir, env), changed: make(chan struct{})}
 	conn, err := dbus.Connect(h.BusAddress)
 	if err != nil {
-		t.Fatalf("testlab: tray host: connect to the bus: %v", err)
+		t.Fatalf("testlab: desktop: connect to the bus: %v", err)
 	}
 	t.Cleanup(func() { conn.Close() })
 	h.conn = conn
 	if err := conn.Export(watcher{h}, "/StatusNotifierWatcher", "org.kde.StatusNotifierWatcher"); err != nil {
 		t.Fatalf("testlab: tray host: export the watcher: %v", err)
 	}
-	reply, err := conn.RequestName("org.kde.StatusNotifierWatcher", dbus.NameFlagDoNotQueue)
-	if err != nil || reply != dbus.RequestNameReplyPrimaryOwner {
-		t.Fatalf("testlab: tray host: own org.kde.StatusNotifierWatcher: reply %v, %v", reply, err)
+	if err := conn.Export(notifier{h}, "/org/freedesktop/Notifications", "org.freedesktop.Notifications"); err != nil {
+		t.Fatalf("testlab: notification daemon: export: %v", err)
+	}
+	for _, name := range []string{"org.kde.StatusNotifierWatcher", "org.freedesktop.Notifications"} {
+		reply, err := conn.RequestName(name, dbus.NameFlagDoNotQueue)
+		if err != nil || reply != dbus.RequestNameReplyPrimaryOwner {
+			t.Fatalf("testlab: desktop: own %s: reply %v, %v", name, reply, err)
+		}
 	}
 	return h
 }
 
+// WaitNotification waits for a notification whose summary is summary.
+func (h *Desktop) WaitNotification(ctx context.Context, summary string) (Notification, error) {
+	for {
+		h.mu.Lock()
+		ch := h.changed
+		for _, n := range h.notes {
+			if n.Summary == summary {
+				h.mu.Unlock()
+				return n, nil
+			}
+		}
+		seen := append([]Notification(nil), h.notes...)
+		h.mu.Unlock()
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return Notification{}, fmt.Errorf("no notification %q (got %+v): %w", summary, seen, ctx.Err())
+		}
+	}
+}
+
 // WaitItem waits for the first item to register.
-func (h *TrayHost) WaitItem(ctx context.Context) error {
+func (h *Desktop) WaitItem(ctx context.Context) error {
 	for {
 		h.mu.Lock()
 		n, ch := len(h.items), h.changed
@@ -104,7 +167,7 @@ func (h *TrayHost) WaitItem(ctx context.Context) error {
 }
 
 // Title reads the newest item's Title property.
-func (h *TrayHost) Title(ctx context.Context) (string, error) {
+func (h *Desktop) Title(ctx context.Context) (string, error) {
 	ref := h.item()
 	var title dbus.Variant
 	err := h.conn.Object(ref.service, dbus.ObjectPath(ref.path)).CallWithContext(ctx,
@@ -116,14 +179,14 @@ func (h *TrayHost) Title(ctx context.Context) (string, error) {
 	return s, nil
 }
 
-func (h *TrayHost) item() trayItemRef {
+func (h *Desktop) item() trayItemRef {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	return h.items[len(h.items)-1]
 }
 
 // menuObject is the dbusmenu object of the newest item (its Menu property).
-func (h *TrayHost) menuObject(ctx context.Context) (dbus.BusObject, error) {
+func (h *Desktop) menuObject(ctx context.Context) (dbus.BusObject, error) {
 	ref := h.item()
 	var menu dbus.Variant
 	err := h.conn.Object(ref.service, dbus.ObjectPath(ref.path)).CallWithContext(ctx,
@@ -139,13 +202,13 @@ func (h *TrayHost) menuObject(ctx context.Context) (dbus.BusObject, error) {
 }
 
 // Menu reads the whole menu of the newest item (dbusmenu GetLayout).
-func (h *TrayHost) Menu(ctx context.Context) ([]TrayMenuItem, error) {
+func (h *Desktop) Menu(ctx context.Context) ([]TrayMenuItem, error) {
 	items, _, err := h.layout(ctx)
 	return items, err
 }
 
 // layout reads the menu and its revision, which changes with every rebuild.
-func (h *TrayHost) layout(ctx context.Context) ([]TrayMenuItem, uint32, error) {
+func (h *Desktop) layout(ctx context.Context) ([]TrayMenuItem, uint32, error) {
 	obj, err := h.menuObject(ctx)
 	if err != nil {
 		return nil, 0, err
@@ -165,7 +228,7 @@ func (h *TrayHost) layout(ctx context.Context) ([]TrayMenuItem, uint32, error) {
 // settledLayout waits until the menu's revision has stayed the same for
 // half a second, as a person opening the menu would see it: entries get new
 // ids when the app rebuilds its menu, and a click on an old id is lost.
-func (h *TrayHost) settledLayout(ctx context.Context) ([]TrayMenuItem, error) {
+func (h *Desktop) settledLayout(ctx context.Context) ([]TrayMenuItem, error) {
 	_, rev, err := h.layout(ctx)
 	for err == nil {
 		select {
@@ -246,7 +309,7 @@ func Labels(items []TrayMenuItem) []string {
 
 // Click sends a panel's "clicked" event for the visible, enabled entry
 // labelled label (searched in submenus too), once the menu has settled.
-func (h *TrayHost) Click(ctx context.Context, label string) error {
+func (h *Desktop) Click(ctx context.Context, label string) error {
 	items, err := h.settledLayout(ctx)
 	if err != nil {
 		return err
