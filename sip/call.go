@@ -372,9 +372,17 @@ func (c *Call) SendDTMF(ctx context.Context, digits string) error {
 	return nil
 }
 
-// Hold puts the call on hold with a re-INVITE offering sendonly (RFC 3264 §8.4).
+// Hold puts the call on hold with a re-INVITE offering sendonly (RFC 3264
+// §8.4), or inactive when the far end holds us already (RFC 6337 §5.3: a
+// held party that holds offers inactive, as it receives nothing anyway).
 func (c *Call) Hold(ctx context.Context) error {
-	if err := c.changeDirection(ctx, media.DirectionSendOnly); err != nil {
+	c.mu.Lock()
+	dir := media.DirectionSendOnly
+	if c.remoteHold {
+		dir = media.DirectionInactive
+	}
+	c.mu.Unlock()
+	if err := c.changeDirection(ctx, dir); err != nil {
 		return fmt.Errorf("hold: %w", err)
 	}
 	c.mu.Lock()

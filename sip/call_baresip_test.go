@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -56,7 +57,7 @@ func startCallLab(t *testing.T, o labOptions) *callLab {
 // sends its incoming calls to incoming, and returns once it is registered.
 func registerHookphone(t *testing.T, acct Account, incoming chan *Call) (*Endpoint, *CallManager) {
 	t.Helper()
-	e, err := NewEndpoint(acct, EndpointOptions{Logger: testLogger(t)})
+	e, err := NewEndpoint(acct, EndpointOptions{Logger: testLogger(t), Trace: NewTrace(0)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -376,6 +377,33 @@ func TestHoldResumeWithBaresip(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitState(t, c, CallStateRemoteHeld, 20*time.Second)
+	// Held by bob, we hold too: the offer is inactive (RFC 6337 §5.3), and
+	// our resume leaves us held by bob until he resumes.
+	if err := c.Hold(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Resume(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if st := c.State(); st != CallStateRemoteHeld {
+		t.Errorf("state %s after our resume while bob holds, want remote-held", st)
+	}
+	var offers []string
+	for _, m := range l.e.Trace().Messages(c.SIPCallID) {
+		if m.Dir == DirSent && strings.HasPrefix(m.Summary, "INVITE ") {
+			body := string(m.Raw())
+			for _, d := range []string{"sendrecv", "sendonly", "recvonly", "inactive"} {
+				if strings.Contains(body, "a="+d+"\r\n") {
+					offers = append(offers, d)
+				}
+			}
+		}
+	}
+	// After the INVITE (sent again with credentials): hold, resume, hold
+	// while held, resume.
+	if want := []string{"sendonly", "sendrecv", "inactive", "sendrecv"}; len(offers) < 4 || !slices.Equal(offers[len(offers)-4:], want) {
+		t.Errorf("our offers %v, want them to end with %v", offers, want)
+	}
 	if _, err := l.bob.Command(ctx, "resume", ""); err != nil {
 		t.Fatal(err)
 	}
