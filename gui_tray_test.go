@@ -94,11 +94,12 @@ func TestTrayWithHost(t *testing.T) {
 	idle := menuWith("the registration and the standard entries",
 		has("Local echo: registered", "Quick dial…", "Show", "Hide", "Quit"))
 	t.Logf("idle menu: %q", idle)
-	// Not asserted: fyne.io/systray sets the title from a goroutine that
-	// races with the export of the item's properties, so it is sometimes
-	// lost (the icon and menu are not affected).
-	title, err := host.Title(ctx)
-	t.Logf("tray item title %q (%v)", title, err)
+	// fyne.io/systray alone loses the title now and then (a race between
+	// its goroutine and the property export); the app sets it again once
+	// started.
+	if title, err := host.Title(ctx); err != nil || title != "Hookphone" {
+		t.Errorf("tray item title %q (%v), want Hookphone", title, err)
+	}
 	if slices.Contains(idle, "Hang up") {
 		t.Errorf("Hang up offered with no call: %q", idle)
 	}

@@ -8,6 +8,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/app"
+	"fyne.io/systray"
 
 	"github.com/hookphone/hookphone/config"
 )
@@ -68,6 +69,13 @@ func Run(ctx context.Context, o Options) (err error) {
 		Log:         log,
 	})
 	a.Lifecycle().SetOnStarted(func() {
+		if tray == nil {
+			// fyne.io/systray sets the title from a goroutine that races with
+			// the export of the item's properties, and loses it now and then.
+			// By now the export is done (Fyne starts the tray before this
+			// callback), so setting it again sticks.
+			systray.SetTitle("Hookphone")
+		}
 		log.Info("window shown", "area", s.Area(), "secrets", secrets.Backend().String(), "config", o.Paths.ConfigFile)
 	})
 	stop := make(chan struct{})
