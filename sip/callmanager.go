@@ -51,6 +51,11 @@ type CallManagerConfig struct {
 	// which rings until Answer, Reject or the caller's CANCEL. Nil: incoming
 	// calls are rejected with 480 Temporarily Unavailable.
 	OnIncoming func(*Call)
+	// OnReplaced, when set, is told (on its own goroutine) that an incoming
+	// INVITE with Replaces took over an answered call: the new call is up
+	// with the old call's audio ends, and the old one has ended. Such a
+	// call never rings and never reaches OnIncoming.
+	OnReplaced func(old, replacement *Call)
 	// Logger receives call-control logs (nil: slog.Default()).
 	Logger *slog.Logger
 
@@ -261,6 +266,10 @@ type DialOptions struct {
 	Sink   media.Sink
 	// RingTimeout overrides the manager's (0: the manager's).
 	RingTimeout time.Duration
+	// Replaces, when set, is a Replaces header (RFC 3891) for the INVITE:
+	// the call takes the place of that dialog at the far end (attended
+	// transfer, as the transferee).
+	Replaces string
 }
 
 // Dial places a call to target (a sip:/sips: URI, user@host, or a bare user
@@ -291,6 +300,14 @@ func (m *CallManager) Dial(ctx context.Context, target string, opts DialOptions)
 	c.src.attach(opts.Source)
 	c.snk.attach(opts.Sink)
 	req := m.newInvite(uri, offer, c.ID)
+	if opts.Replaces != "" {
+		r, err := parseReplaces(opts.Replaces)
+		if err != nil {
+			ms.Close()
+			return nil, fmt.Errorf("call %s: %w", uri.String(), err)
+		}
+		req.AppendHeader(sip.NewHeader("Replaces", r.String()))
+	}
 	if m.cfg.Prepare != nil {
 		ct, err := m.cfg.Prepare(ctx, req)
 		if err != nil {
@@ -460,6 +477,20 @@ func (m *CallManager) HandleInvite(req *sip.Request, tx sip.ServerTransaction) {
 		_ = tx.Respond(sip.NewResponseFromRequest(req, 480, "Temporarily Unavailable", nil))
 		return
 	}
+	// An attended transfer's INVITE (RFC 3891): it replaces one of our
+	// answered calls, or gets 481 (400 when the header is malformed).
+	var replaced *Call
+	if h := req.GetHeader("Replaces"); h != nil {
+		r, err := parseReplaces(h.Value())
+		if err != nil {
+			_ = tx.Respond(withWarning(sip.NewResponseFromRequest(req, 400, "Bad Replaces", nil), err, m.contact().Address.Host))
+			return
+		}
+		if replaced, err = m.replacedCall(r); err != nil {
+			_ = tx.Respond(sip.NewResponseFromRequest(req, 481, "Call/Transaction Does Not Exist", nil))
+			return
+		}
+	}
 	d, err := m.dua.ReadInvite(req, tx)
 	if err != nil {
 		_ = tx.Respond(sip.NewResponseFromRequest(req, 400, "Bad Request", nil))
@@ -510,6 +541,12 @@ func (m *CallManager) HandleInvite(req *sip.Request, tx sip.ServerTransaction) {
 		return
 	}
 	c.state = CallStateRinging
+	if replaced != nil {
+		// No ringing: the user is already talking on the replaced call.
+		go m.takeOver(replaced, c)
+		c.runIncoming(d)
+		return
+	}
 	if err := d.Respond(180, "Ringing", nil, m.contactHeader()); err != nil {
 		c.finish(ResultFailed, 0, fmt.Sprintf("send 180: %v", err))
 		return

@@ -3,6 +3,7 @@ package sip
 import (
 	"context"
 	"fmt"
+	"net/url"
 	"strings"
 	"time"
 
@@ -106,8 +107,13 @@ func withWarning(res *sip.Response, err error, agent string) *sip.Response {
 
 // sendREFER asks the far end to call uri (RFC 3515 §2.4.1).
 func (c *Call) sendREFER(ctx context.Context, uri sip.Uri) (*sip.Response, error) {
+	return c.sendReferTo(ctx, "<"+uri.String()+">")
+}
+
+// sendReferTo sends a REFER with the given Refer-To value.
+func (c *Call) sendReferTo(ctx context.Context, referTo string) (*sip.Response, error) {
 	req := sip.NewRequest(sip.REFER, c.remoteTarget())
-	req.AppendHeader(sip.NewHeader("Refer-To", "<"+uri.String()+">"))
+	req.AppendHeader(sip.NewHeader("Refer-To", referTo))
 	req.AppendHeader(sip.NewHeader("Referred-By", "<"+c.mgr.cfg.Account.AOR()+">"))
 	res, err := c.dialogDo(ctx, req)
 	if err != nil {
@@ -173,7 +179,7 @@ func (m *CallManager) HandleRefer(req *sip.Request, tx sip.ServerTransaction) {
 		_ = tx.Respond(sip.NewResponseFromRequest(req, 400, "Missing Refer-To", nil))
 		return
 	}
-	target, err := referTarget(h.Value(), m.cfg.Account.AORDomain())
+	target, replaces, err := referTarget(h.Value(), m.cfg.Account.AORDomain())
 	if err != nil {
 		_ = tx.Respond(withWarning(sip.NewResponseFromRequest(req, 400, "Bad Refer-To", nil), err, m.contact().Address.Host))
 		return
@@ -181,41 +187,60 @@ func (m *CallManager) HandleRefer(req *sip.Request, tx sip.ServerTransaction) {
 	if err := tx.Respond(sip.NewResponseFromRequest(req, 202, "Accepted", nil)); err != nil {
 		return
 	}
-	c.hub.publish(CallEvent{Kind: EventTransfer, Reason: "transferred by the far end to " + target})
-	go c.followRefer(target)
+	how := "transferred by the far end to "
+	if replaces != "" {
+		how = "attended transfer by the far end to "
+	}
+	c.hub.publish(CallEvent{Kind: EventTransfer, Reason: how + target})
+	go c.followRefer(target, replaces)
 }
 
 // referTarget reads the URI of a Refer-To header value (RFC 3515 §2.1:
-// name-addr or addr-spec, with header params after '>'), refusing URI
-// headers (?Replaces=… asks for an attended transfer we do not do) and
-// anything ParseTarget would not dial.
-func referTarget(value, domain string) (string, error) {
+// name-addr or addr-spec, with header params after '>') and its Replaces
+// URI header (an attended transfer, RFC 5589 §7), refusing any other URI
+// header and anything ParseTarget would not dial.
+func referTarget(value, domain string) (target, replaces string, err error) {
 	v := strings.TrimSpace(value)
 	if i := strings.IndexByte(v, '<'); i >= 0 {
 		j := strings.IndexByte(v[i:], '>')
 		if j < 0 {
-			return "", fmt.Errorf("refer-to %q: '<' without '>'", value)
+			return "", "", fmt.Errorf("refer-to %q: '<' without '>'", value)
 		}
 		v = v[i+1 : i+j]
 	} else if i := strings.IndexByte(v, ';'); i >= 0 && !strings.Contains(v[:i], "@") {
 		v = v[:i]
 	}
-	if strings.Contains(v, "?") {
-		return "", fmt.Errorf("refer-to %q: URI headers (attended transfer) are not supported", value)
+	if base, headers, ok := strings.Cut(v, "?"); ok {
+		v = base
+		for _, h := range strings.Split(headers, "&") {
+			name, val, _ := strings.Cut(h, "=")
+			if !strings.EqualFold(name, "Replaces") {
+				return "", "", fmt.Errorf("refer-to %q: URI header %q is not supported (only Replaces)", value, name)
+			}
+			raw, err := url.QueryUnescape(val)
+			if err != nil {
+				return "", "", fmt.Errorf("refer-to %q: Replaces: %w", value, err)
+			}
+			r, err := parseReplaces(raw)
+			if err != nil {
+				return "", "", fmt.Errorf("refer-to: %w", err)
+			}
+			replaces = r.String()
+		}
 	}
 	uri, err := ParseTarget(v, domain)
 	if err != nil {
-		return "", fmt.Errorf("refer-to: %w", err)
+		return "", "", fmt.Errorf("refer-to: %w", err)
 	}
-	return uri.String(), nil
+	return uri.String(), replaces, nil
 }
 
-func (c *Call) followRefer(target string) {
+func (c *Call) followRefer(target, replaces string) {
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
 	_ = c.sendNotify(ctx, "SIP/2.0 100 Trying", "active;expires=60")
 	src, sink := c.src.detach(), c.snk.detach()
-	nc, err := c.mgr.Dial(ctx, target, DialOptions{Source: src, Sink: sink})
+	nc, err := c.mgr.Dial(ctx, target, DialOptions{Source: src, Sink: sink, Replaces: replaces})
 	if err != nil {
 		c.src.attach(src)
 		c.snk.attach(sink)

@@ -28,42 +28,51 @@ func TestSipfragStatus(t *testing.T) {
 
 func TestReferTarget(t *testing.T) {
 	for _, tc := range []struct {
-		in, want, err string
+		in, want, replaces, err string
 	}{
-		{"<sip:carol@127.0.0.1>", "sip:carol@127.0.0.1;transport=tls", ""},
-		{`"Carol" <sip:carol@example.com;transport=tls>;x=1`, "sip:carol@example.com;transport=tls", ""},
-		{"sip:carol@example.com", "sip:carol@example.com;transport=tls", ""},
-		{"carol", "sip:carol@example.org;transport=tls", ""},
-		{"<sip:carol@example.com?Replaces=abc>", "", "attended transfer"},
-		{"<sip:carol@example.com", "", "without '>'"},
-		{"<sip:carol@example.com;transport=udp>", "", "not TLS"},
-		{"<http://evil>", "", "refer-to"},
-		{"", "", "refer-to"},
+		{"<sip:carol@127.0.0.1>", "sip:carol@127.0.0.1;transport=tls", "", ""},
+		{`"Carol" <sip:carol@example.com;transport=tls>;x=1`, "sip:carol@example.com;transport=tls", "", ""},
+		{"sip:carol@example.com", "sip:carol@example.com;transport=tls", "", ""},
+		{"carol", "sip:carol@example.org;transport=tls", "", ""},
+		{"<sip:carol@example.com?Replaces=abc%40h%3Bto-tag%3D1%3Bfrom-tag%3D2>", "sip:carol@example.com;transport=tls", "abc@h;to-tag=1;from-tag=2", ""},
+		{"<sip:carol@example.com?replaces=abc%3Bfrom-tag%3D2%3Bto-tag%3D1%3Bearly-only>", "sip:carol@example.com;transport=tls", "abc;to-tag=1;from-tag=2;early-only", ""},
+		{"<sip:carol@example.com?Replaces=abc>", "", "", "want call-id;to-tag"},
+		{"<sip:carol@example.com?Replaces=a%0D%0AX%3A1%3Bto-tag%3D1%3Bfrom-tag%3D2>", "", "", "replaces"},
+		{"<sip:carol@example.com?Replaces=%zz>", "", "", "Replaces"},
+		{"<sip:carol@example.com?Subject=hi>", "", "", "only Replaces"},
+		{"<sip:carol@example.com", "", "", "without '>'"},
+		{"<sip:carol@example.com;transport=udp>", "", "", "not TLS"},
+		{"<http://evil>", "", "", "refer-to"},
+		{"", "", "", "refer-to"},
 	} {
-		got, err := referTarget(tc.in, "example.org")
+		got, replaces, err := referTarget(tc.in, "example.org")
 		if tc.err != "" {
 			if err == nil || !strings.Contains(err.Error(), tc.err) {
-				t.Errorf("referTarget(%q) = %q, %v; want error with %q", tc.in, got, err, tc.err)
+				t.Errorf("referTarget(%q) = %q, %q, %v; want error with %q", tc.in, got, replaces, err, tc.err)
 			}
 			continue
 		}
-		if err != nil || got != tc.want {
-			t.Errorf("referTarget(%q) = %q, %v; want %q", tc.in, got, err, tc.want)
+		if err != nil || got != tc.want || replaces != tc.replaces {
+			t.Errorf("referTarget(%q) = %q, %q, %v; want %q, %q", tc.in, got, replaces, err, tc.want, tc.replaces)
 		}
 	}
 }
 
 func FuzzReferTarget(f *testing.F) {
-	for _, s := range []string{"<sip:carol@127.0.0.1>", `"C" <sip:c@h;transport=tls>;p`, "carol", "<sip:x@y?Replaces=z>", "<", ";;@<>"} {
+	for _, s := range []string{"<sip:carol@127.0.0.1>", `"C" <sip:c@h;transport=tls>;p`, "carol", "<sip:x@y?Replaces=z>",
+		"<sip:x@y?Replaces=a%3Bto-tag%3D1%3Bfrom-tag%3D2>", "<", ";;@<>"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		got, err := referTarget(s, "example.org")
+		got, replaces, err := referTarget(s, "example.org")
 		if err != nil {
 			return
 		}
 		if strings.ContainsAny(got, "\r\n\x00<>\"") || !strings.Contains(got, "transport=tls") {
 			t.Fatalf("referTarget(%q) = %q: unsafe or not TLS", s, got)
+		}
+		if strings.ContainsAny(replaces, "\r\n\x00") {
+			t.Fatalf("referTarget(%q): Replaces %q could inject a header", s, replaces)
 		}
 	})
 }
