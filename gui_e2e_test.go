@@ -353,3 +353,96 @@ func TestGUIIncomingCallKeyboard(t *testing.T) {
 	}
 	w.quit(t)
 }
+
+// TestGUIFollowsTransfer: the real binary (alice) answers bob (baresip), and
+// bob transfers her to carol (baresip, 700 Hz) with a REFER. The window
+// follows the new call, and the same audio devices go on with it: carol's
+// tone reaches the speaker after the old call has ended. Escape then hangs
+// up on carol.
+func TestGUIFollowsTransfer(t *testing.T) {
+	x := testlab.StartXvfb(t, 1280, 800)
+	pulse := testlab.StartPulse(t)
+	k := testlab.StartKamailio(t, testlab.KamailioConfig{Users: map[string]string{"alice": "secretA", "bob": "secretB", "carol": "secretC"}})
+	home := t.TempDir()
+	logPath := filepath.Join(home, "ui-test.log")
+	env := append(isolatedEnv(home), "PULSE_SERVER="+pulse.Server, ui.TestLogEnv+"="+logPath)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	paths := config.PathsUnder(filepath.Join(home, ".config", config.AppDirName),
+		filepath.Join(home, ".local", "share", config.AppDirName), filepath.Join(home, ".cache", config.AppDirName))
+	cfg := config.Default()
+	cfg.Accounts = []config.Account{{Name: "lab", Server: k.ServerURI(), User: "alice", CAFile: k.CAFile}}
+	if err := config.NewStore(paths.ConfigFile).Save(cfg); err != nil {
+		t.Fatal(err)
+	}
+	if err := config.NewFileStore(paths.SecretsFallback).Set(ctx, config.AccountPasswordKey("lab"), "secretA"); err != nil {
+		t.Fatal(err)
+	}
+	w := startWindow(t, x, env)
+	log := testLog{path: logPath, w: w}
+	log.wait(t, `registration account="lab" state=registered`, 60*time.Second)
+	peer := func(name, user, pw string, hz float64) *testlab.Baresip {
+		return testlab.StartBaresip(t, testlab.BaresipConfig{Name: name, User: user, Password: pw, Domain: k.Domain(),
+			Registrar: k.TLSAddr(), CAFile: k.CAFile, ToneHz: hz})
+	}
+	bob, carol := peer("bob", "bob", "secretB", 1000), peer("carol", "carol", "secretC", 700)
+
+	if err := bob.Dial(ctx, "sip:alice@"+k.Domain()); err != nil {
+		t.Fatal(err)
+	}
+	log.wait(t, `incoming ringing remote=".*bob@`, 30*time.Second)
+	xdo := func(args ...string) {
+		t.Helper()
+		cmd := exec.CommandContext(ctx, "xdotool", args...)
+		cmd.Env = x.Env(os.Environ())
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("xdotool %v: %v %s", args, err, out)
+		}
+	}
+	xdo("mousemove", "--window", w.id, strconv.Itoa(ptIdle[0]), strconv.Itoa(ptIdle[1]))
+	xdo("key", "Return")
+	log.wait(t, `call state=active remote=.*bob@.* lock=green`, 30*time.Second)
+	log.wait(t, `call stats received=[1-9]`, 30*time.Second)
+
+	if _, err := bob.Command(ctx, "transfer", "sip:carol@"+k.Domain()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := carol.WaitEvent(ctx, "CALL_ESTABLISHED"); err != nil {
+		t.Fatalf("carol never got the transferred call: %v", err)
+	}
+	log.wait(t, `call transferred from=.*bob@.* to=.*carol@`, 30*time.Second)
+	if _, err := bob.WaitEvent(ctx, "CALL_CLOSED"); err != nil {
+		t.Fatalf("bob's leg did not end: %v", err)
+	}
+	// After the switch, the call view's stats are carol's call, and the
+	// speaker still plays (the devices moved with the call): wait for a
+	// line written after the transfer with a speaker level well above
+	// silence.
+	marker := len(log.all(`.`))
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		lines := log.all(`.`)
+		var heard string
+		for _, l := range lines[min(marker, len(lines)):] {
+			if m := regexp.MustCompile(`call stats received=([0-9]+) .* speaker_dbfs=(-?[0-9]+)$`).FindStringSubmatch(l); m != nil {
+				if db, _ := strconv.Atoi(m[2]); db > -40 {
+					heard = l
+				}
+			}
+		}
+		if heard != "" {
+			t.Logf("after the transfer: %s", heard)
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no stats line with sound after the transfer:\n%s", strings.Join(lines[min(marker, len(lines)):], "\n"))
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	xdo("key", "Escape")
+	log.wait(t, `call state=ended remote=.*carol@`, 20*time.Second)
+	if _, err := carol.WaitEvent(ctx, "CALL_CLOSED"); err != nil {
+		t.Fatalf("carol did not see the hang-up: %v", err)
+	}
+	w.quit(t)
+}

@@ -145,6 +145,13 @@ func newPhoneArea(env *viewEnv, state *configState, dial string) *phoneArea {
 				fyne.Do(func() { p.in.ring(c) })
 			}
 		})
+		// A transfer replaced the call on show: follow the replacement,
+		// which plays through the same devices.
+		env.svc.Phone.OnTransferred(func(old, nc CallHandle) {
+			if !env.svc.closing.Load() {
+				fyne.Do(func() { p.followTransfer(old, nc) })
+			}
+		})
 		p.reloadAccounts()
 	}
 	p.loadRecent()
@@ -190,6 +197,16 @@ func (p *phoneArea) hookKeys() {
 			p.Escape()
 		}
 	})
+}
+
+// followTransfer shows nc in place of old when old is the call on show.
+func (p *phoneArea) followTransfer(old, nc CallHandle) {
+	if p.cv.Call() != old {
+		return
+	}
+	p.env.svc.logf("call transferred from=%s to=%s", old.Info().Remote, nc.Info().Remote)
+	p.cv.attach(nc)
+	p.trayChanged()
 }
 
 func (p *phoneArea) focusEntry() {

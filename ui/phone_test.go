@@ -343,3 +343,36 @@ func TestPhoneFollowsSavedAccounts(t *testing.T) {
 		t.Errorf("Sync calls %v, want one with 1 account (none while the config is broken)", fp.synced)
 	}
 }
+
+// A transfer that replaces the call on show (the far end's REFER we
+// followed, or an attended transfer's INVITE) moves the view to the
+// replacement; a transfer of some other call leaves the view alone.
+func TestPhoneFollowsTransfer(t *testing.T) {
+	p, fp, _ := newTestPhone(t)
+	c := newFakeCall(sip.DirectionOutgoing, "sip:alice@127.0.0.1;transport=tls")
+	fp.next = c
+	p.entry.SetText("alice")
+	p.Dial()
+	secureEstablished(c)
+	other := newFakeCall(sip.DirectionIncoming, "sip:dave@127.0.0.1;transport=tls")
+	nc := newFakeCall(sip.DirectionOutgoing, "sip:carol@127.0.0.1;transport=tls")
+	nc.info.ID = "c2"
+	secureEstablished(nc)
+	if len(fp.moved) != 1 {
+		t.Fatalf("the phone area registered %d transfer hooks, want 1", len(fp.moved))
+	}
+	fp.moved[0](other, nc)
+	if p.cv.Call() != c {
+		t.Fatalf("a transfer of another call moved the view")
+	}
+	fp.moved[0](c, nc)
+	if p.cv.Call() != nc {
+		t.Fatalf("the view did not follow the transfer to carol")
+	}
+	if !strings.Contains(p.cv.remote.Text, "carol") {
+		t.Errorf("the call view shows %q, want carol", p.cv.remote.Text)
+	}
+	if got := p.trayState(); !strings.HasPrefix(got, "In call with carol") {
+		t.Errorf("tray after the transfer: %q", got)
+	}
+}

@@ -92,6 +92,10 @@ type PhoneService interface {
 	Dial(ctx context.Context, account, target string) (CallHandle, error)
 	// OnIncoming registers f, called from any goroutine for each ringing call.
 	OnIncoming(f func(CallHandle))
+	// OnTransferred registers f, called from any goroutine when a call
+	// hands its audio to a replacement: a transfer the far end asked of us
+	// (REFER), or an attended transfer's INVITE that took a call's place.
+	OnTransferred(f func(old, replacement CallHandle))
 	// TestAccount registers a (possibly unsaved) account once, or opens its
 	// trunk flow, and says how it went.
 	TestAccount(ctx context.Context, a config.Account, password string) (string, error)

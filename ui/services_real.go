@@ -216,6 +216,7 @@ type phone struct {
 	listeners map[int]func()
 	nextID    int
 	incoming  []func(CallHandle)
+	moved     []func(old, replacement CallHandle)
 }
 
 // line is one account at run time.
@@ -506,7 +507,7 @@ func (p *phone) Dial(ctx context.Context, account, target string) (CallHandle, e
 	if p.insp != nil && !l.local {
 		p.insp.CallStarted(c.Info().ID, time.Now())
 	}
-	return newRealCall(c, l.ep, d, p.audio), nil
+	return newRealCall(c, l.ep, d, p.audio, p.transferred), nil
 }
 
 // OnIncoming registers f for ringing calls.
@@ -514,6 +515,23 @@ func (p *phone) OnIncoming(f func(CallHandle)) {
 	p.mu.Lock()
 	p.incoming = append(p.incoming, f)
 	p.mu.Unlock()
+}
+
+// OnTransferred registers f for calls that hand over to a replacement.
+func (p *phone) OnTransferred(f func(old, replacement CallHandle)) {
+	p.mu.Lock()
+	p.moved = append(p.moved, f)
+	p.mu.Unlock()
+}
+
+// transferred tells the registered functions that old handed over to nr.
+func (p *phone) transferred(old, nr *realCall) {
+	p.mu.Lock()
+	fs := append([]func(old, replacement CallHandle){}, p.moved...)
+	p.mu.Unlock()
+	for _, f := range fs {
+		f(old, nr)
+	}
 }
 
 func (p *phone) ring(l *line, c *sip.Call) {
@@ -524,7 +542,7 @@ func (p *phone) ring(l *line, c *sip.Call) {
 		c.Reject(context.Background(), 480)
 		return
 	}
-	h := newRealCall(c, l.ep, nil, p.audio)
+	h := newRealCall(c, l.ep, nil, p.audio, p.transferred)
 	for _, f := range fs {
 		f(h)
 	}
@@ -550,9 +568,28 @@ type realCall struct {
 	dev   *audio.Duplex
 }
 
-func newRealCall(c *sip.Call, ep *sip.Endpoint, d *audio.Duplex, au *audioEnds) *realCall {
+// newRealCall wraps c, which plays through d (nil: not yet, or silence).
+// The devices close when the call ends, unless the call handed them to a
+// replacement first (a transfer): then they go on with the new call, which
+// moved is told about.
+func newRealCall(c *sip.Call, ep *sip.Endpoint, d *audio.Duplex, au *audioEnds, moved func(old, nr *realCall)) *realCall {
 	r := &realCall{Call: c, ep: ep, audio: au, dev: d}
+	events, cancel := c.Subscribe(32)
 	go func() {
+		defer cancel()
+		for ev := range events {
+			if ev.Kind != sip.EventTransfer || ev.NewCall == nil || ev.Status != 200 {
+				continue
+			}
+			r.mu.Lock()
+			dev := r.dev
+			r.dev = nil
+			r.mu.Unlock()
+			nr := newRealCall(ev.NewCall, ep, dev, au, moved)
+			if moved != nil {
+				moved(r, nr)
+			}
+		}
 		<-c.Done()
 		r.mu.Lock()
 		defer r.mu.Unlock()

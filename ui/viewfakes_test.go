@@ -78,6 +78,7 @@ type fakePhone struct {
 	dialErr  error
 	onChange []func()
 	incoming []func(CallHandle)
+	moved    []func(old, replacement CallHandle)
 	synced   []int
 }
 
@@ -113,6 +114,8 @@ func (p *fakePhone) Dial(_ context.Context, account, target string) (CallHandle,
 }
 
 func (p *fakePhone) OnIncoming(f func(CallHandle)) { p.incoming = append(p.incoming, f) }
+
+func (p *fakePhone) OnTransferred(f func(old, replacement CallHandle)) { p.moved = append(p.moved, f) }
 
 func (p *fakePhone) TestAccount(_ context.Context, a config.Account, _ string) (string, error) {
 	return a.Name + ": registered", nil
