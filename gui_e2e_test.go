@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -104,14 +103,7 @@ func TestGUIFirstRunEchoCall(t *testing.T) {
 
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	xdo := func(args ...string) {
-		t.Helper()
-		cmd := exec.CommandContext(ctx, "xdotool", args...)
-		cmd.Env = x.Env(os.Environ())
-		if out, err := cmd.CombinedOutput(); err != nil {
-			t.Fatalf("xdotool %v: %v %s", args, err, out)
-		}
-	}
+	xdo := xdotool(t, ctx, x)
 	click := func(p [2]int) {
 		xdo("mousemove", "--window", w.id, strconv.Itoa(p[0]), strconv.Itoa(p[1]), "click", "1")
 	}
@@ -278,6 +270,28 @@ func receivedOf(line string) int {
 	return n
 }
 
+// startLabWindow configures the account "lab" (alice at the lab Kamailio,
+// her password in the file secret store) under home, starts the real
+// binary with env and waits until the account is registered. env must
+// carry TestLogEnv=home/ui-test.log.
+func startLabWindow(t *testing.T, ctx context.Context, x *testlab.Xvfb, k *testlab.Kamailio, home string, env []string) (*window, testLog) {
+	t.Helper()
+	paths := config.PathsUnder(filepath.Join(home, ".config", config.AppDirName),
+		filepath.Join(home, ".local", "share", config.AppDirName), filepath.Join(home, ".cache", config.AppDirName))
+	cfg := config.Default()
+	cfg.Accounts = []config.Account{{Name: "lab", Server: k.ServerURI(), User: "alice", CAFile: k.CAFile}}
+	if err := config.NewStore(paths.ConfigFile).Save(cfg); err != nil {
+		t.Fatal(err)
+	}
+	if err := config.NewFileStore(paths.SecretsFallback).Set(ctx, config.AccountPasswordKey("lab"), "secretA"); err != nil {
+		t.Fatal(err)
+	}
+	w := startWindow(t, x, env)
+	log := testLog{path: filepath.Join(home, "ui-test.log"), w: w}
+	log.wait(t, `registration account="lab" state=registered`, 60*time.Second)
+	return w, log
+}
+
 // TestGUIIncomingCallKeyboard: a real incoming call to the real binary.
 // Alice (Hookphone, account "lab" registered over TLS to a lab Kamailio, its
 // password in the secret store) is called by Bob (baresip, mandatory SRTP).
@@ -295,21 +309,7 @@ func TestGUIIncomingCallKeyboard(t *testing.T) {
 		"DBUS_SESSION_BUS_ADDRESS="+desk.BusAddress)
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-
-	paths := config.PathsUnder(filepath.Join(home, ".config", config.AppDirName),
-		filepath.Join(home, ".local", "share", config.AppDirName), filepath.Join(home, ".cache", config.AppDirName))
-	cfg := config.Default()
-	cfg.Accounts = []config.Account{{Name: "lab", Server: k.ServerURI(), User: "alice", CAFile: k.CAFile}}
-	if err := config.NewStore(paths.ConfigFile).Save(cfg); err != nil {
-		t.Fatal(err)
-	}
-	if err := config.NewFileStore(paths.SecretsFallback).Set(ctx, config.AccountPasswordKey("lab"), "secretA"); err != nil {
-		t.Fatal(err)
-	}
-
-	w := startWindow(t, x, env)
-	log := testLog{path: logPath, w: w}
-	log.wait(t, `registration account="lab" state=registered`, 60*time.Second)
+	w, log := startLabWindow(t, ctx, x, k, home, env)
 
 	bob := testlab.StartBaresip(t, testlab.BaresipConfig{Name: "bob", User: "bob", Password: "secretB", Domain: k.Domain(),
 		Registrar: k.TLSAddr(), CAFile: k.CAFile, ToneHz: 1000})
@@ -327,14 +327,7 @@ func TestGUIIncomingCallKeyboard(t *testing.T) {
 	time.Sleep(time.Second) // the banner's first frame
 	captureLive(t, x, w, "incoming.png")
 
-	xdo := func(args ...string) {
-		t.Helper()
-		cmd := exec.CommandContext(ctx, "xdotool", args...)
-		cmd.Env = x.Env(os.Environ())
-		if out, err := cmd.CombinedOutput(); err != nil {
-			t.Fatalf("xdotool %v: %v %s", args, err, out)
-		}
-	}
+	xdo := xdotool(t, ctx, x)
 	xdo("mousemove", "--window", w.id, strconv.Itoa(ptIdle[0]), strconv.Itoa(ptIdle[1]))
 	xdo("key", "Return")
 	log.wait(t, `ui answer remote=".*bob@`, 20*time.Second)
@@ -368,19 +361,7 @@ func TestGUIFollowsTransfer(t *testing.T) {
 	env := append(isolatedEnv(home), "PULSE_SERVER="+pulse.Server, ui.TestLogEnv+"="+logPath)
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	paths := config.PathsUnder(filepath.Join(home, ".config", config.AppDirName),
-		filepath.Join(home, ".local", "share", config.AppDirName), filepath.Join(home, ".cache", config.AppDirName))
-	cfg := config.Default()
-	cfg.Accounts = []config.Account{{Name: "lab", Server: k.ServerURI(), User: "alice", CAFile: k.CAFile}}
-	if err := config.NewStore(paths.ConfigFile).Save(cfg); err != nil {
-		t.Fatal(err)
-	}
-	if err := config.NewFileStore(paths.SecretsFallback).Set(ctx, config.AccountPasswordKey("lab"), "secretA"); err != nil {
-		t.Fatal(err)
-	}
-	w := startWindow(t, x, env)
-	log := testLog{path: logPath, w: w}
-	log.wait(t, `registration account="lab" state=registered`, 60*time.Second)
+	w, log := startLabWindow(t, ctx, x, k, home, env)
 	peer := func(name, user, pw string, hz float64) *testlab.Baresip {
 		return testlab.StartBaresip(t, testlab.BaresipConfig{Name: name, User: user, Password: pw, Domain: k.Domain(),
 			Registrar: k.TLSAddr(), CAFile: k.CAFile, ToneHz: hz})
@@ -391,14 +372,7 @@ func TestGUIFollowsTransfer(t *testing.T) {
 		t.Fatal(err)
 	}
 	log.wait(t, `incoming ringing remote=".*bob@`, 30*time.Second)
-	xdo := func(args ...string) {
-		t.Helper()
-		cmd := exec.CommandContext(ctx, "xdotool", args...)
-		cmd.Env = x.Env(os.Environ())
-		if out, err := cmd.CombinedOutput(); err != nil {
-			t.Fatalf("xdotool %v: %v %s", args, err, out)
-		}
-	}
+	xdo := xdotool(t, ctx, x)
 	xdo("mousemove", "--window", w.id, strconv.Itoa(ptIdle[0]), strconv.Itoa(ptIdle[1]))
 	xdo("key", "Return")
 	log.wait(t, `call state=active remote=.*bob@.* lock=green`, 30*time.Second)

@@ -110,14 +110,7 @@ func TestTrayWithHost(t *testing.T) {
 	visible(true)
 
 	// A call placed from the keyboard shows in the tray, and the tray ends it.
-	xdo := func(args ...string) {
-		t.Helper()
-		cmd := exec.CommandContext(ctx, "xdotool", args...)
-		cmd.Env = x.Env(os.Environ())
-		if out, err := cmd.CombinedOutput(); err != nil {
-			t.Fatalf("xdotool %v: %v %s", args, err, out)
-		}
-	}
+	xdo := xdotool(t, ctx, x)
 	xdo("mousemove", "--window", w.id, strconv.Itoa(ptIdle[0]), strconv.Itoa(ptIdle[1]))
 	xdo("type", "--delay", "60", "echo")
 	xdo("key", "Return")
@@ -132,14 +125,7 @@ func TestTrayWithHost(t *testing.T) {
 	t.Logf("after the call: %q", after)
 
 	click("Quit")
-	select {
-	case err := <-w.done:
-		if err != nil {
-			t.Fatalf("after tray Quit: %v\napp log:\n%s", err, w.log.String())
-		}
-	case <-time.After(30 * time.Second):
-		t.Fatalf("still running 30 s after tray Quit\napp log:\n%s", w.log.String())
-	}
+	w.waitExit(t, "tray Quit")
 	if strings.Contains(w.log.String(), "panic") {
 		t.Errorf("the app log mentions a panic:\n%s", w.log.String())
 	}

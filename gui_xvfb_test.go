@@ -114,13 +114,32 @@ func (w *window) capture(t *testing.T, x *testlab.Xvfb, name, after string) test
 func (w *window) quit(t *testing.T) {
 	t.Helper()
 	_ = w.cmd.Process.Signal(syscall.SIGTERM)
+	w.waitExit(t, "SIGTERM")
+}
+
+// waitExit wants the process to exit cleanly within 30 s of what asked it to.
+func (w *window) waitExit(t *testing.T, after string) {
+	t.Helper()
 	select {
 	case err := <-w.done:
 		if err != nil {
-			t.Fatalf("after SIGTERM: %v\napp log:\n%s", err, w.log.String())
+			t.Fatalf("after %s: %v\napp log:\n%s", after, err, w.log.String())
 		}
 	case <-time.After(30 * time.Second):
-		t.Fatalf("still running 30 s after SIGTERM\napp log:\n%s", w.log.String())
+		t.Fatalf("still running 30 s after %s\napp log:\n%s", after, w.log.String())
+	}
+}
+
+// xdotool returns a function that runs xdotool on x's display and fails
+// the test when it fails.
+func xdotool(t *testing.T, ctx context.Context, x *testlab.Xvfb) func(args ...string) {
+	return func(args ...string) {
+		t.Helper()
+		cmd := exec.CommandContext(ctx, "xdotool", args...)
+		cmd.Env = x.Env(os.Environ())
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("xdotool %v: %v %s", args, err, out)
+		}
 	}
 }
 
@@ -142,13 +161,7 @@ func TestWindowUnderXvfb(t *testing.T) {
 	// Go to Settings (the sidebar's last entry) and resize, then quit.
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	xdo := func(args ...string) {
-		cmd := exec.CommandContext(ctx, "xdotool", args...)
-		cmd.Env = x.Env(os.Environ())
-		if out, err := cmd.CombinedOutput(); err != nil {
-			t.Fatalf("xdotool %v: %v %s", args, err, out)
-		}
-	}
+	xdo := xdotool(t, ctx, x)
 	xdo("windowsize", w.id, "1100", "720")
 	xdo("mousemove", "--window", w.id, "44", "475", "click", "1")
 	st = w.capture(t, x, "settings.png", "first-run.png")

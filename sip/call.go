@@ -446,6 +446,18 @@ func (c *Call) Transfer(ctx context.Context, target string) error {
 	if err != nil {
 		return fmt.Errorf("transfer: %w", err)
 	}
+	if err := c.requireUp(); err != nil {
+		return err
+	}
+	if err := c.refer(ctx, "<"+uri.String()+">", "transfer"); err != nil {
+		return fmt.Errorf("transfer to %s: %w", uri.String(), err)
+	}
+	return nil
+}
+
+// requireUp says why a call cannot be transferred: it ended, or it was
+// never answered.
+func (c *Call) requireUp() error {
 	c.mu.Lock()
 	answered, ended := !c.answered.IsZero(), !c.ended.IsZero()
 	c.mu.Unlock()
@@ -455,14 +467,21 @@ func (c *Call) Transfer(ctx context.Context, target string) error {
 	if !answered {
 		return ErrNotAnswered
 	}
-	res, err := c.sendREFER(ctx, uri)
+	return nil
+}
+
+// refer sends the REFER (RFC 3515 §2.4.1) of a transfer ("transfer" or
+// "attended transfer" in what), and marks the call so that the far end's
+// NOTIFY of success hangs it up.
+func (c *Call) refer(ctx context.Context, referTo, what string) error {
+	res, err := c.sendReferTo(ctx, referTo)
 	if err != nil {
-		return fmt.Errorf("transfer to %s: %w", uri.String(), err)
+		return err
 	}
 	c.mu.Lock()
 	c.transferred = true
 	c.mu.Unlock()
-	c.hub.publish(CallEvent{Kind: EventTransfer, Status: res.StatusCode, Reason: "transfer accepted by the far end"})
+	c.hub.publish(CallEvent{Kind: EventTransfer, Status: res.StatusCode, Reason: what + " accepted by the far end"})
 	return nil
 }
 

@@ -105,12 +105,8 @@ func withWarning(res *sip.Response, err error, agent string) *sip.Response {
 	return res
 }
 
-// sendREFER asks the far end to call uri (RFC 3515 §2.4.1).
-func (c *Call) sendREFER(ctx context.Context, uri sip.Uri) (*sip.Response, error) {
-	return c.sendReferTo(ctx, "<"+uri.String()+">")
-}
-
-// sendReferTo sends a REFER with the given Refer-To value.
+// sendReferTo asks the far end to call the Refer-To value's URI (RFC 3515
+// §2.4.1).
 func (c *Call) sendReferTo(ctx context.Context, referTo string) (*sip.Response, error) {
 	req := sip.NewRequest(sip.REFER, c.remoteTarget())
 	req.AppendHeader(sip.NewHeader("Refer-To", referTo))

@@ -132,14 +132,8 @@ func (m *CallManager) takeOver(old, nc *Call) {
 // (NOTIFY 2xx) this call hangs up, and the target ends the consultation.
 func (c *Call) TransferAttended(ctx context.Context, consult *Call) error {
 	for _, x := range []*Call{c, consult} {
-		x.mu.Lock()
-		answered, ended := !x.answered.IsZero(), !x.ended.IsZero()
-		x.mu.Unlock()
-		if ended {
-			return fmt.Errorf("attended transfer: %w", ErrCallEnded)
-		}
-		if !answered {
-			return fmt.Errorf("attended transfer: %w", ErrNotAnswered)
+		if err := x.requireUp(); err != nil {
+			return fmt.Errorf("attended transfer: %w", err)
 		}
 	}
 	local, remote := consult.dialogTags()
@@ -149,14 +143,9 @@ func (c *Call) TransferAttended(ctx context.Context, consult *Call) error {
 	target := consult.farAOR()
 	spec := replacesSpec{callID: consult.SIPCallID, toTag: remote, fromTag: local}
 	uri := target.String() + "?Replaces=" + url.QueryEscape(spec.String())
-	res, err := c.sendReferTo(ctx, "<"+uri+">")
-	if err != nil {
+	if err := c.refer(ctx, "<"+uri+">", "attended transfer"); err != nil {
 		return fmt.Errorf("attended transfer to %s: %w", target.String(), err)
 	}
-	c.mu.Lock()
-	c.transferred = true
-	c.mu.Unlock()
-	c.hub.publish(CallEvent{Kind: EventTransfer, Status: res.StatusCode, Reason: "attended transfer accepted by the far end"})
 	return nil
 }
 
