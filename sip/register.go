@@ -248,14 +248,20 @@ func (r *Registration) emit(ev Event) {
 	r.last = ev
 	r.mu.Unlock()
 	r.e.log.Info("registration", "state", ev.State.String(), "expires", ev.Expires, "retry_in", ev.RetryIn, "reason", ev.Reason)
+	sendDropOldest(r.events, ev)
+}
+
+// sendDropOldest puts v on ch without blocking: when ch is full its oldest
+// value goes, since the newest state is the one that matters.
+func sendDropOldest[T any](ch chan T, v T) {
 	for {
 		select {
-		case r.events <- ev:
+		case ch <- v:
 			return
 		default:
 		}
-		select { // full: drop the oldest
-		case <-r.events:
+		select {
+		case <-ch:
 		default:
 		}
 	}

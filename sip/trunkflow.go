@@ -62,17 +62,7 @@ func (t *Trunk) emit(ev Event) {
 	t.mu.Lock()
 	t.last = ev
 	t.mu.Unlock()
-	for {
-		select {
-		case t.events <- ev:
-			return
-		default:
-		}
-		select {
-		case <-t.events:
-		default:
-		}
-	}
+	sendDropOldest(t.events, ev)
 }
 
 // Run keeps the flow until ctx ends (nil) or the server's certificate is
