@@ -1,10 +1,15 @@
 package main
 
 import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 )
@@ -45,4 +50,62 @@ func TestMain(m *testing.M) {
 		os.RemoveAll(testBinary.dir)
 	}
 	os.Exit(code)
+}
+
+// jsonRun is one run of the real binary with --json whose lines the test
+// reads as they come.
+type jsonRun struct {
+	cmd    *exec.Cmd
+	sc     *bufio.Scanner
+	lines  []string
+	stderr bytes.Buffer
+}
+
+// startJSON starts the binary with args and env (added to the test's own).
+func startJSON(t *testing.T, ctx context.Context, env []string, args ...string) *jsonRun {
+	t.Helper()
+	r := &jsonRun{cmd: exec.CommandContext(ctx, hookphoneBinary(t), args...)}
+	r.cmd.Env = append(os.Environ(), env...)
+	r.cmd.Stderr = &r.stderr
+	out, err := r.cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	r.sc = bufio.NewScanner(out)
+	return r
+}
+
+// waitLine reads lines until one contains s, and fails the test when the
+// output ends first.
+func (r *jsonRun) waitLine(t *testing.T, s string) string {
+	t.Helper()
+	for r.sc.Scan() {
+		r.lines = append(r.lines, r.sc.Text())
+		if strings.Contains(r.sc.Text(), s) {
+			return r.sc.Text()
+		}
+	}
+	t.Fatalf("%s never printed %q: %v; stderr %s", r.cmd.Args[1], s, r.lines, r.stderr.String())
+	return ""
+}
+
+// result reads the rest, wants exit status 0 and decodes the last line
+// (the result object) into v.
+func (r *jsonRun) result(t *testing.T, v any) {
+	t.Helper()
+	for r.sc.Scan() {
+		r.lines = append(r.lines, r.sc.Text())
+	}
+	if err := r.cmd.Wait(); err != nil {
+		t.Fatalf("hookphone %s: %v\n%s\nstderr: %s", r.cmd.Args[1], err, strings.Join(r.lines, "\n"), r.stderr.String())
+	}
+	if len(r.lines) == 0 {
+		t.Fatalf("hookphone %s printed nothing; stderr: %s", r.cmd.Args[1], r.stderr.String())
+	}
+	if err := json.Unmarshal([]byte(r.lines[len(r.lines)-1]), v); err != nil {
+		t.Fatalf("result line %q: %v", r.lines[len(r.lines)-1], err)
+	}
 }

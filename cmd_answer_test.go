@@ -1,12 +1,7 @@
 package main
 
 import (
-	"bufio"
-	"bytes"
 	"context"
-	"encoding/json"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -32,7 +27,6 @@ func TestAnswerBinaryWithBaresip(t *testing.T) {
 
 func answerBinaryWithBaresip(t *testing.T, early string) {
 	dir := t.TempDir()
-	bin := hookphoneBinary(t)
 	k := testlab.StartKamailio(t, testlab.KamailioConfig{Users: map[string]string{"alice": "secretA", "bob": "secretB"}})
 	bob := testlab.StartBaresip(t, testlab.BaresipConfig{Name: "bob", User: "bob", Password: "secretB", Domain: k.Domain(),
 		Registrar: k.TLSAddr(), CAFile: k.CAFile, ToneHz: 1000})
@@ -53,41 +47,14 @@ func answerBinaryWithBaresip(t *testing.T, early string) {
 	if early != "" {
 		args = append(args, "--early-media", early)
 	}
-	ans := exec.CommandContext(ctx, bin, args...)
-	ans.Env = append(os.Environ(), "ALICE_PW=secretA", "XDG_DATA_HOME="+filepath.Join(dir, "data"))
-	stdout, err := ans.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var errb bytes.Buffer
-	ans.Stderr = &errb
-	if err := ans.Start(); err != nil {
-		t.Fatal(err)
-	}
-	sc := bufio.NewScanner(stdout)
-	var lines []string
-	for sc.Scan() {
-		lines = append(lines, sc.Text())
-		if strings.Contains(sc.Text(), `"waiting"`) {
-			break
-		}
-	}
-	if len(lines) == 0 || !strings.Contains(lines[len(lines)-1], "waiting") {
-		t.Fatalf("answer never said it was waiting: %v; stderr %s", lines, errb.String())
-	}
+	ans := startJSON(t, ctx, []string{"ALICE_PW=secretA", "XDG_DATA_HOME=" + filepath.Join(dir, "data")}, args...)
+	ans.waitLine(t, `"waiting"`)
 	if err := bob.Dial(ctx, "sip:alice@"+k.Domain()); err != nil {
 		t.Fatal(err)
 	}
-	for sc.Scan() {
-		lines = append(lines, sc.Text())
-	}
-	if err := ans.Wait(); err != nil {
-		t.Fatalf("hookphone answer: %v\n%s\nstderr: %s", err, strings.Join(lines, "\n"), errb.String())
-	}
 	var res map[string]any
-	if err := json.Unmarshal([]byte(lines[len(lines)-1]), &res); err != nil {
-		t.Fatal(err)
-	}
+	ans.result(t, &res)
+	lines := ans.lines
 	if res["result"] != "answered" || res["srtp_suite"] != "AES_CM_128_HMAC_SHA1_80" || res["direction"] != "incoming" || res["error"] != "" {
 		t.Errorf("result %v", res)
 	}
@@ -139,48 +106,20 @@ func answerBinaryWithBaresip(t *testing.T, early string) {
 // registration; the far end dials the listener's URI, as a voice API does).
 func TestAnswerTrunkListener(t *testing.T) {
 	dir := t.TempDir()
-	bin := hookphoneBinary(t)
 	k := testlab.StartKamailio(t, testlab.KamailioConfig{Users: map[string]string{"bob": "secretB"}})
 	bob := testlab.StartBaresip(t, testlab.BaresipConfig{Name: "bob", User: "bob", Domain: k.Domain(), ToneHz: 1000})
 	port := testlab.FreePort(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
-	ans := exec.CommandContext(ctx, bin, "answer", "--server", k.ServerURI(), "--ca", k.CAFile, "--user", "trunk",
-		"--no-register", "--listen", "127.0.0.1:"+strconvItoa(port), "--duration", "3s", "--wait", "60s", "--json")
-	ans.Env = append(os.Environ(), "XDG_DATA_HOME="+filepath.Join(dir, "data"))
-	stdout, err := ans.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var errb bytes.Buffer
-	ans.Stderr = &errb
-	if err := ans.Start(); err != nil {
-		t.Fatal(err)
-	}
-	sc := bufio.NewScanner(stdout)
-	var lines []string
-	for sc.Scan() {
-		lines = append(lines, sc.Text())
-		if strings.Contains(sc.Text(), `"waiting"`) {
-			break
-		}
-	}
-	if len(lines) == 0 || !strings.Contains(lines[len(lines)-1], "waiting") {
-		t.Fatalf("answer never said it was waiting: %v; stderr %s", lines, errb.String())
-	}
+	ans := startJSON(t, ctx, []string{"XDG_DATA_HOME=" + filepath.Join(dir, "data")}, "answer", "--server", k.ServerURI(),
+		"--ca", k.CAFile, "--user", "trunk", "--no-register", "--listen", "127.0.0.1:"+strconvItoa(port),
+		"--duration", "3s", "--wait", "60s", "--json")
+	ans.waitLine(t, `"waiting"`)
 	if err := bob.Dial(ctx, "sip:trunk@127.0.0.1:"+strconvItoa(port)+";transport=tls"); err != nil {
 		t.Fatal(err)
 	}
-	for sc.Scan() {
-		lines = append(lines, sc.Text())
-	}
-	if err := ans.Wait(); err != nil {
-		t.Fatalf("hookphone answer: %v\n%s\nstderr: %s", err, strings.Join(lines, "\n"), errb.String())
-	}
 	var res map[string]any
-	if err := json.Unmarshal([]byte(lines[len(lines)-1]), &res); err != nil {
-		t.Fatal(err)
-	}
+	ans.result(t, &res)
 	if res["result"] != "answered" || res["srtp_suite"] != "AES_CM_128_HMAC_SHA1_80" || !strings.HasPrefix(res["tls_version"].(string), "TLS 1.") {
 		t.Errorf("result %v: want answered with SRTP and the listener connection's TLS", res)
 	}

@@ -152,7 +152,6 @@ func TestCallsBenchmark(t *testing.T) {
 	}
 	secs := 60
 	dir := t.TempDir()
-	bin := hookphoneBinary(t)
 	k := testlab.StartKamailio(t, testlab.KamailioConfig{Users: map[string]string{"alice": "secretA", "bob": "secretB", "carol": "secretC"}})
 	bob := testlab.StartBaresip(t, testlab.BaresipConfig{Name: "bob", User: "bob", Password: "secretB", Domain: k.Domain(),
 		Registrar: k.TLSAddr(), CAFile: k.CAFile, ToneHz: 1000, ToneSeconds: float64(secs + 20)})
@@ -166,43 +165,25 @@ func TestCallsBenchmark(t *testing.T) {
 	if err := testlab.WriteToneWAV(play, 440, 8000, float64(secs+10)); err != nil {
 		t.Fatal(err)
 	}
-	call := exec.CommandContext(ctx, bin, "call", "--server", k.ServerURI(), "--ca", k.CAFile, "--user", "alice",
+	call := startJSON(t, ctx, []string{"BENCH_PW=secretA", "XDG_DATA_HOME=" + filepath.Join(dir, "data")},
+		"call", "--server", k.ServerURI(), "--ca", k.CAFile, "--user", "alice",
 		"--password-env", "BENCH_PW", "--to", "bob", "--play", play, "--duration", fmt.Sprintf("%ds", secs), "--json")
-	call.Env = append(os.Environ(), "BENCH_PW=secretA", "XDG_DATA_HOME="+filepath.Join(dir, "data"))
-	pipe, err := call.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var errb bytes.Buffer
-	call.Stderr = &errb
-	if err := call.Start(); err != nil {
-		t.Fatal(err)
-	}
 	// CPU at the answer, so that both callers are measured over the call
 	// itself (start-up, TLS and registration excluded).
-	var lines []string
-	var atAnswer time.Duration
-	sc := bufio.NewScanner(pipe)
-	for sc.Scan() {
-		lines = append(lines, sc.Text())
-		if atAnswer == 0 && strings.Contains(sc.Text(), `"state":"active"`) {
-			atAnswer = procCPU(call.Process.Pid)
-		}
-	}
-	if err := call.Wait(); err != nil {
-		t.Fatalf("hookphone call: %v\n%s\n%s", err, strings.Join(lines, "\n"), errb.String())
-	}
-	hookTotal := call.ProcessState.UserTime() + call.ProcessState.SystemTime()
-	hookCPU := hookTotal - atAnswer
+	call.waitLine(t, `"state":"active"`)
+	atAnswer := procCPU(call.cmd.Process.Pid)
 	var res struct {
 		Result       string  `json:"result"`
 		SetupMS      float64 `json:"setup_ms"`
 		FirstMediaMS float64 `json:"first_media_ms"`
 		DurationS    float64 `json:"duration_s"`
 	}
-	if err := json.Unmarshal([]byte(lines[len(lines)-1]), &res); err != nil || res.Result != "answered" {
-		t.Fatalf("hookphone result %q: %v", lines[len(lines)-1], err)
+	call.result(t, &res)
+	if res.Result != "answered" {
+		t.Fatalf("hookphone result %q", call.lines[len(call.lines)-1])
 	}
+	hookTotal := call.cmd.ProcessState.UserTime() + call.cmd.ProcessState.SystemTime()
+	hookCPU := hookTotal - atAnswer
 
 	// carol → bob (baresip → baresip), measuring carol's CPU during the call.
 	from := carol.EventCount()
