@@ -13,10 +13,21 @@ import (
 	"github.com/hookphone/hookphone/internal/testlab"
 )
 
+// echoClient configures newEchoClient beyond its defaults.
+type echoClient struct {
+	account func(*Account) // edits the trunk account (alice, the echo's CA)
+	trace   *Trace
+	cfg     CallManagerConfig
+}
+
 // newEchoClient starts the echo service and a call manager on an endpoint
 // that trusts the echo's CA (verification on, no pinning).
-func newEchoClient(t *testing.T, cfgs ...CallManagerConfig) (*EchoServer, *CallManager) {
+func newEchoClient(t *testing.T, opts ...echoClient) (*EchoServer, *CallManager) {
 	t.Helper()
+	var o echoClient
+	if len(opts) > 0 {
+		o = opts[0]
+	}
 	ctx := ctxFor(t, 30*time.Second)
 	echo, err := StartEchoServer(ctx, EchoConfig{Logger: testLogger(t)})
 	if err != nil {
@@ -27,15 +38,16 @@ func newEchoClient(t *testing.T, cfgs ...CallManagerConfig) (*EchoServer, *CallM
 	if err != nil {
 		t.Fatal(err)
 	}
-	e, err := NewEndpoint(Account{Mode: ModeTrunk, Server: srv, User: "alice", CAFile: echo.CAFile()}, EndpointOptions{Logger: testLogger(t)})
+	acct := Account{Mode: ModeTrunk, Server: srv, User: "alice", CAFile: echo.CAFile()}
+	if o.account != nil {
+		o.account(&acct)
+	}
+	e, err := NewEndpoint(acct, EndpointOptions{Logger: testLogger(t), Trace: o.trace})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { e.Close() })
-	cfg := CallManagerConfig{}
-	if len(cfgs) > 0 {
-		cfg = cfgs[0]
-	}
+	cfg := o.cfg
 	cfg.Logger = testLogger(t)
 	m, err := NewEndpointCallManager(e, cfg)
 	if err != nil {
@@ -221,21 +233,7 @@ func TestEchoAcceptsRegistration(t *testing.T) {
 // carries the far end's reason.
 func TestPlainOfferToEchoGets488(t *testing.T) {
 	ctx := ctxFor(t, 30*time.Second)
-	echo, err := StartEchoServer(ctx, EchoConfig{Logger: testLogger(t)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer echo.Close()
-	srv, _ := ParseServerURI(echo.ServerURI())
-	e, err := NewEndpoint(Account{Mode: ModeTrunk, Server: srv, User: "plain", CAFile: echo.CAFile(), SRTP: SRTPOff}, EndpointOptions{Logger: testLogger(t)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer e.Close()
-	m, err := NewEndpointCallManager(e, CallManagerConfig{Logger: testLogger(t)})
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, m := newEchoClient(t, echoClient{account: func(a *Account) { a.User, a.SRTP = "plain", SRTPOff }})
 	c, err := m.Dial(ctx, "echo", DialOptions{})
 	if err != nil {
 		t.Fatal(err)
@@ -301,23 +299,8 @@ func TestNoMediaEndsTheCall(t *testing.T) {
 // INVITE (seen in the endpoint's SIP trace), carrying the call's ID.
 func TestCustomCallIDHeader(t *testing.T) {
 	ctx := ctxFor(t, 30*time.Second)
-	echo, err := StartEchoServer(ctx, EchoConfig{Logger: testLogger(t)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer echo.Close()
-	srv, _ := ParseServerURI(echo.ServerURI())
 	trace := NewTrace(100)
-	e, err := NewEndpoint(Account{Mode: ModeTrunk, Server: srv, User: "t", CAFile: echo.CAFile(), CallIDHeader: "X-Test-Call"},
-		EndpointOptions{Logger: testLogger(t), Trace: trace})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer e.Close()
-	m, err := NewEndpointCallManager(e, CallManagerConfig{Logger: testLogger(t)})
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, m := newEchoClient(t, echoClient{trace: trace, account: func(a *Account) { a.User, a.CallIDHeader = "t", "X-Test-Call" }})
 	c, err := m.Dial(ctx, "echo", DialOptions{})
 	if err != nil {
 		t.Fatal(err)

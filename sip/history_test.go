@@ -65,7 +65,7 @@ func TestHistoryAddListPages(t *testing.T) {
 
 func TestEchoCallLandsInHistory(t *testing.T) {
 	h := openTestHistory(t)
-	_, m := newEchoClient(t, CallManagerConfig{History: h})
+	_, m := newEchoClient(t, echoClient{cfg: CallManagerConfig{History: h}})
 	ctx := ctxFor(t, 30*time.Second)
 	c, err := m.Dial(ctx, "echo", DialOptions{Source: &toneSource{freq: 440}})
 	if err != nil {
