@@ -97,9 +97,16 @@ func registerHookphone(t *testing.T, acct Account, incoming chan *Call) (*Endpoi
 	return e, m
 }
 
-// heardTone checks the dominant frequency of a baresip recording.
-func heardTone(t *testing.T, who, path string, want float64) {
+// bobHeard checks the dominant frequency of what baresip bob recorded of
+// the call that just ended (after a moment for baresip to close the file).
+func bobHeard(t *testing.T, bob *testlab.Baresip, want float64) {
 	t.Helper()
+	const who = "bob"
+	time.Sleep(500 * time.Millisecond)
+	_, path, err := bob.Recordings()
+	if err != nil {
+		t.Fatal(err)
+	}
 	s, rate, err := testlab.ReadWAV(path)
 	if err != nil {
 		t.Fatal(err)
@@ -176,12 +183,7 @@ func TestHookphoneCallsBaresip(t *testing.T) {
 	}
 	t.Logf("unprotected RTCP dropped: %d", info.Stats.SRTCPPlaintext)
 	ourTone(t, rec, 1000)
-	time.Sleep(500 * time.Millisecond)
-	_, heard, err := l.bob.Recordings()
-	if err != nil {
-		t.Fatal(err)
-	}
-	heardTone(t, "bob", heard, 440)
+	bobHeard(t, l.bob, 440)
 	// The INVITE Kamailio relayed carried our call id header.
 	if !sipDumpHas(t, l.k, DefaultCallIDHeader+": "+c.ID) {
 		t.Errorf("no %q header with %s in Kamailio's SIP dump", DefaultCallIDHeader, c.ID)
@@ -281,12 +283,7 @@ func TestBaresipCallsHookphone(t *testing.T) {
 		t.Errorf("info %+v, want answered, remote hangup, SRTP", info)
 	}
 	ourTone(t, rec, 1000)
-	time.Sleep(500 * time.Millisecond)
-	_, heard, err := l.bob.Recordings()
-	if err != nil {
-		t.Fatal(err)
-	}
-	heardTone(t, "bob", heard, 440)
+	bobHeard(t, l.bob, 440)
 }
 
 // TestSRTPSuitesWithBaresip offers each suite alone; baresip (as answerer)
@@ -332,12 +329,7 @@ func TestSRTPSuitesWithBaresip(t *testing.T) {
 			if _, err := l.bob.WaitEvent(ctx, "CALL_CLOSED"); err != nil {
 				t.Fatal(err)
 			}
-			time.Sleep(300 * time.Millisecond)
-			_, heard, err := l.bob.Recordings()
-			if err != nil {
-				t.Fatal(err)
-			}
-			heardTone(t, "bob", heard, 440)
+			bobHeard(t, l.bob, 440)
 		})
 	}
 }
