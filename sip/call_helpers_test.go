@@ -50,6 +50,20 @@ func (r *recorder) Samples() []int16 {
 	return append([]int16(nil), r.samples...)
 }
 
+// hearsNext records for 2 s from now and wants at least 1 s of it, with
+// want Hz dominant in its second half (what names the moment in errors).
+func (r *recorder) hearsNext(t *testing.T, want float64, what string) {
+	t.Helper()
+	mark := len(r.Samples())
+	time.Sleep(2 * time.Second)
+	after := r.Samples()[mark:]
+	if len(after) < 8000 {
+		t.Errorf("%s: heard %d samples in 2 s", what, len(after))
+	} else if f, _ := dominant(after[len(after)/2:], 8000); f != want {
+		t.Errorf("%s: heard %.0f Hz, want %.0f", what, f, want)
+	}
+}
+
 // dominant returns the strongest frequency among 100..3500 Hz (20 Hz steps).
 func dominant(samples []int16, rate int) (float64, float64) {
 	return testlab.DominantFrequency(samples, rate, testlab.ToneScan())
