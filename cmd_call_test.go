@@ -9,7 +9,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -171,7 +170,7 @@ func TestCallsBenchmark(t *testing.T) {
 	// CPU at the answer, so that both callers are measured over the call
 	// itself (start-up, TLS and registration excluded).
 	call.waitLine(t, `"state":"active"`)
-	atAnswer := procCPU(call.cmd.Process.Pid)
+	atAnswer := testlab.ProcessCPU(call.cmd.Process.Pid)
 	var res struct {
 		Result       string  `json:"result"`
 		SetupMS      float64 `json:"setup_ms"`
@@ -260,23 +259,4 @@ func TestCallDeviceWithPulseAndBaresip(t *testing.T) {
 	if ok, detail := testlab.ToneCheck(s, rate, 440); !ok {
 		t.Errorf("our microphone's 440 Hz at bob: %s", detail)
 	}
-}
-
-// procCPU is a process's user+system CPU time from /proc/<pid>/stat.
-func procCPU(pid int) time.Duration {
-	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return 0
-	}
-	st := string(raw)
-	if i := strings.LastIndexByte(st, ')'); i >= 0 {
-		st = st[i+1:]
-	}
-	f := strings.Fields(st)
-	if len(f) < 13 {
-		return 0
-	}
-	ut, _ := strconv.ParseInt(f[11], 10, 64)
-	sy, _ := strconv.ParseInt(f[12], 10, 64)
-	return time.Duration(ut+sy) * 10 * time.Millisecond
 }

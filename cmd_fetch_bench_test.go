@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"github.com/hookphone/hookphone/internal/pki"
-	"github.com/hookphone/hookphone/media/audiofile"
 )
 
 // TestFetchProcessBenchmark is the process-level figure behind
@@ -38,7 +37,7 @@ func TestFetchProcessBenchmark(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	body := benchWAV(t, 1<<19) // 1 MiB of 16-bit mono 8 kHz: about a minute
+	body := rampWAV(t, 1<<19) // 1 MiB of 16-bit mono 8 kHz: about a minute
 	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Cache-Control", "max-age=86400")
 		w.Header().Set("ETag", `"bench"`)
@@ -90,28 +89,4 @@ func TestFetchProcessBenchmark(t *testing.T) {
 	})
 	fmt.Printf("BENCH body_bytes=%d hookphone_hit_ms=%.1f hookphone_revalidate_ms=%.1f hookphone_miss_ms=%.1f hookphone_start_ms=%.1f curl_ms=%.1f\n",
 		len(body), hit, reval, miss, start, direct)
-}
-
-func benchWAV(t *testing.T, samples int) []byte {
-	t.Helper()
-	path := filepath.Join(t.TempDir(), "bench.wav")
-	w, err := audiofile.CreateWAV(path, 8000, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := make([]int16, samples)
-	for i := range s {
-		s[i] = int16(i * 31)
-	}
-	if err := w.WriteInt16(s); err != nil {
-		t.Fatal(err)
-	}
-	if err := w.Close(); err != nil {
-		t.Fatal(err)
-	}
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
 }

@@ -63,7 +63,7 @@ func TestFetchEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	wav := e2eWAV(t)
+	wav := rampWAV(t, 2000)
 	var mu sync.Mutex
 	requests := 0
 	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -190,14 +190,16 @@ func TestFetchEndToEnd(t *testing.T) {
 	}
 }
 
-func e2eWAV(t *testing.T) []byte {
+// rampWAV is the bytes of an 8 kHz mono WAV of samples 16-bit samples
+// (a ramp, so no two files of different length share a body).
+func rampWAV(t *testing.T, samples int) []byte {
 	t.Helper()
-	path := filepath.Join(t.TempDir(), "p.wav")
+	path := filepath.Join(t.TempDir(), "ramp.wav")
 	w, err := audiofile.CreateWAV(path, 8000, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := make([]int16, 2000)
+	s := make([]int16, samples)
 	for i := range s {
 		s[i] = int16(i * 13)
 	}
@@ -226,7 +228,7 @@ func TestFetchKilledMidBody(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	wav := e2eWAV(t)
+	wav := rampWAV(t, 2000)
 	full := append(append([]byte(nil), wav...), bytes.Repeat([]byte{0}, 200_000)...) // pad the data so the half is large
 	half := len(full) / 2
 	var mu sync.Mutex

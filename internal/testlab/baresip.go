@@ -263,16 +263,20 @@ func (b *Baresip) AOR() string {
 	return "sip:" + b.Cfg.User + "@" + host
 }
 
-// CPUTime is the CPU time (user + system) baresip has used so far, read
-// from /proc/<pid>/stat (clock ticks of 1/100 s on Linux).
-func (b *Baresip) CPUTime() time.Duration {
-	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", b.cmd.Process.Pid))
+// CPUTime is the CPU time (user + system) baresip has used so far.
+func (b *Baresip) CPUTime() time.Duration { return ProcessCPU(b.cmd.Process.Pid) }
+
+// ProcessCPU is the CPU time (user + system) process pid has used so far,
+// read from /proc/<pid>/stat (clock ticks of 1/100 s on Linux); 0 when it
+// cannot be read.
+func ProcessCPU(pid int) time.Duration {
+	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
 	if err != nil {
 		return 0
 	}
 	s := string(raw)
 	if i := strings.LastIndexByte(s, ')'); i >= 0 {
-		s = s[i+1:]
+		s = s[i+1:] // the command name may hold spaces and parentheses
 	}
 	f := strings.Fields(s)
 	if len(f) < 13 {
