@@ -12,21 +12,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 export GOTOOLCHAIN=local
-log=$(mktemp)
-trap 'rm -f "$log"' EXIT
-if ! HOOKPHONE_BENCH_CALLS=1 go test -tags migrated_fynedo -count=1 -timeout 10m -run '^TestCallsBenchmark$' -v . >"$log" 2>&1; then
-  tail -50 "$log" >&2
-  echo "calls.sh: benchmark run failed" >&2
-  exit 1
-fi
-line=$(grep -o 'BENCH .*' "$log" | tail -1)
-[ -n "$line" ] || { tail -50 "$log" >&2; echo "calls.sh: no figures" >&2; exit 1; }
-val() { sed -n "s/.*$1=\([0-9.]*\).*/\1/p" <<<"$line"; }
+. scripts/bench/lib.sh
+go_bench HOOKPHONE_BENCH_CALLS TestCallsBenchmark calls.sh
 hc=$(val hookphone_cpu_s); bc=$(val baresip_cpu_s)
 hs=$(val hookphone_setup_ms); bs=$(val baresip_setup_ms)
 hm=$(val hookphone_first_media_ms); bm=$(val baresip_first_media_ms)
 secs=$(val call_s)
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
 echo "calls: ${secs} s call through Kamailio/TLS, SRTP AES_CM_128_HMAC_SHA1_80, PCMU"
 printf "  caller CPU-seconds:      hookphone %6.2f s   baresip %6.2f s   ratio %s\n" "$hc" "$bc" "$(ratio "$hc" "$bc")"
 printf "  set-up INVITE→200:       hookphone %6.0f ms  baresip %6.0f ms  ratio %s\n" "$hs" "$bs" "$(ratio "$hs" "$bs")"

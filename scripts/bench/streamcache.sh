@@ -10,19 +10,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 export GOTOOLCHAIN=local
-log=$(mktemp)
-trap 'rm -f "$log"' EXIT
-if ! HOOKPHONE_BENCH_FETCH=1 go test -tags migrated_fynedo -count=1 -timeout 10m -run '^TestFetchProcessBenchmark$' -v . >"$log" 2>&1; then
-  tail -50 "$log" >&2
-  echo "streamcache.sh: benchmark run failed" >&2
-  exit 1
-fi
-line=$(grep -o 'BENCH .*' "$log" | tail -1)
-[ -n "$line" ] || { tail -50 "$log" >&2; echo "streamcache.sh: no figures" >&2; exit 1; }
-val() { sed -n "s/.*$1=\([0-9.]*\).*/\1/p" <<<"$line"; }
+. scripts/bench/lib.sh
+go_bench HOOKPHONE_BENCH_FETCH TestFetchProcessBenchmark streamcache.sh
 hit=$(val hookphone_hit_ms); rev=$(val hookphone_revalidate_ms); miss=$(val hookphone_miss_ms); curl=$(val curl_ms)
 start=$(val hookphone_start_ms)
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
 echo "streamcache: $(val body_bytes)-byte body over local HTTPS, median of 15 processes each"
 printf "  hookphone fetch, hit:          %7.1f ms   curl %7.1f ms   ratio %s\n" "$hit" "$curl" "$(ratio "$hit" "$curl")"
 printf "  hookphone fetch, 304 revalid.: %7.1f ms   curl %7.1f ms   ratio %s\n" "$rev" "$curl" "$(ratio "$rev" "$curl")"
