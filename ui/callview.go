@@ -477,25 +477,33 @@ func (g *mosGraph) add(m float64) {
 
 // CreateRenderer builds the graph's renderer.
 func (g *mosGraph) CreateRenderer() fyne.WidgetRenderer {
-	r := &mosRenderer{g: g, bg: canvas.NewRectangle(theme.Color(theme.ColorNameInputBackground))}
+	r := &mosRenderer{g: g}
+	r.plotRenderer = newPlotRenderer(fyne.NewSize(200, 56), r.place)
 	r.place()
 	return r
 }
 
-type mosRenderer struct {
-	g    *mosGraph
-	bg   *canvas.Rectangle
-	ref  *canvas.Line   // the MOS 4 ("good") reference line
-	segs []*canvas.Line // a pool, grown as the call goes on, never rebuilt
-	objs []fyne.CanvasObject
-	size fyne.Size
+// plotRenderer is what the MOS graph's and the waveform's renderers share:
+// a background and a pool of objects that place positions for the current
+// size and data. place may grow the pool, but objects are never created
+// while laying out for an unchanged size: that makes the driver lay out
+// again, every frame.
+type plotRenderer struct {
+	bg    *canvas.Rectangle
+	objs  []fyne.CanvasObject
+	size  fyne.Size
+	min   fyne.Size
+	place func()
 }
 
-func (r *mosRenderer) Destroy() {}
+func newPlotRenderer(minSize fyne.Size, place func()) plotRenderer {
+	return plotRenderer{bg: canvas.NewRectangle(theme.Color(theme.ColorNameInputBackground)), min: minSize, place: place}
+}
 
-// Layout places the lines for a new size (no new objects: creating objects
-// while laying out makes the driver lay out again, every frame).
-func (r *mosRenderer) Layout(s fyne.Size) {
+func (r *plotRenderer) Destroy() {}
+
+// Layout places the objects for a new size.
+func (r *plotRenderer) Layout(s fyne.Size) {
 	if s == r.size {
 		return
 	}
@@ -504,16 +512,23 @@ func (r *mosRenderer) Layout(s fyne.Size) {
 	r.place()
 }
 
-func (r *mosRenderer) MinSize() fyne.Size { return fyne.NewSize(200, 56) }
+func (r *plotRenderer) MinSize() fyne.Size { return r.min }
 
-func (r *mosRenderer) Objects() []fyne.CanvasObject { return r.objs }
+func (r *plotRenderer) Objects() []fyne.CanvasObject { return r.objs }
 
-// Refresh follows new samples: grows the pool if needed and moves the lines.
-func (r *mosRenderer) Refresh() {
+// Refresh follows new data: places the objects again and redraws them.
+func (r *plotRenderer) Refresh() {
 	r.place()
 	for _, o := range r.objs {
 		o.Refresh()
 	}
+}
+
+type mosRenderer struct {
+	plotRenderer
+	g    *mosGraph
+	ref  *canvas.Line   // the MOS 4 ("good") reference line
+	segs []*canvas.Line // a pool, grown as the call goes on, never rebuilt
 }
 
 func (r *mosRenderer) place() {

@@ -382,39 +382,16 @@ func (w *waveform) set(p []float32) { w.peaks = p; w.Refresh() }
 
 // CreateRenderer builds the waveform's renderer.
 func (w *waveform) CreateRenderer() fyne.WidgetRenderer {
-	r := &waveRenderer{w: w, bg: canvas.NewRectangle(theme.Color(theme.ColorNameInputBackground))}
+	r := &waveRenderer{w: w}
+	r.plotRenderer = newPlotRenderer(fyne.NewSize(240, 72), r.place)
 	r.place()
 	return r
 }
 
 type waveRenderer struct {
+	plotRenderer
 	w    *waveform
-	bg   *canvas.Rectangle
 	bars []*canvas.Rectangle // a pool: objects are never created while laying out
-	objs []fyne.CanvasObject
-	size fyne.Size
-}
-
-func (r *waveRenderer) Destroy() {}
-
-func (r *waveRenderer) Layout(s fyne.Size) {
-	if s == r.size {
-		return
-	}
-	r.size = s
-	r.bg.Resize(s)
-	r.place()
-}
-
-func (r *waveRenderer) MinSize() fyne.Size { return fyne.NewSize(240, 72) }
-
-func (r *waveRenderer) Objects() []fyne.CanvasObject { return r.objs }
-
-func (r *waveRenderer) Refresh() {
-	r.place()
-	for _, o := range r.objs {
-		o.Refresh()
-	}
 }
 
 // place draws at most one bar per two pixels, spread over the width.
